@@ -1,0 +1,110 @@
+/*
+ * log.c - stderr logging; "<N>" priority prefixes when journald reads it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static int log_verbose;
+static unsigned log_areas;
+static gboolean log_journal;
+
+void
+log_init(int verbose, unsigned trace_areas)
+{
+	log_verbose = verbose;
+	log_areas = trace_areas;
+	log_journal = g_getenv("JOURNAL_STREAM") != NULL;
+}
+
+int
+log_parse_areas(const char *list, unsigned *mask)
+{
+	static const struct { const char *name; unsigned bit; } areas[] = {
+		{ "main", LOG_AREA_MAIN }, { "imap", LOG_AREA_IMAP }, { "smtp", LOG_AREA_SMTP },
+		{ "store", LOG_AREA_STORE }, { "handlers", LOG_AREA_HANDLERS },
+		{ "all", LOG_AREA_ALL },
+	};
+	char **names = g_strsplit(list, ",", -1);
+	int rc = 0;
+
+	for (int i = 0; names[i]; i++) {
+		gboolean found = FALSE;
+		char *n = g_strstrip(names[i]);
+
+		for (size_t j = 0; j < G_N_ELEMENTS(areas); j++)
+			if (strcmp(n, areas[j].name) == 0) {
+				*mask |= areas[j].bit;
+				found = TRUE;
+			}
+		if (!found && *n)
+			rc = -1;
+	}
+	g_strfreev(names);
+	return rc;
+}
+
+static void
+log_emit(int prio, const char *fmt, va_list ap, const char *suffix)
+{
+	GString *line = g_string_new(NULL);
+
+	if (log_journal)
+		g_string_append_printf(line, "<%d>", prio);
+	g_string_append(line, "mcbot: ");
+	g_string_append_vprintf(line, fmt, ap);
+	if (suffix) {
+		g_string_append(line, ": ");
+		g_string_append(line, suffix);
+	}
+	g_string_append_c(line, '\n');
+	fputs(line->str, stderr);
+	g_string_free(line, TRUE);
+}
+
+#define LOG_BODY(prio, suffix) do { \
+	va_list ap; \
+	va_start(ap, fmt); \
+	log_emit(prio, fmt, ap, suffix); \
+	va_end(ap); \
+} while (0)
+
+void log_info(const char *fmt, ...) { LOG_BODY(6, NULL); }
+void log_notice(const char *fmt, ...) { LOG_BODY(5, NULL); }
+void log_warnx(const char *fmt, ...) { LOG_BODY(4, NULL); }
+
+void
+log_warn(const char *fmt, ...)
+{
+	const char *e = g_strerror(errno);
+
+	LOG_BODY(4, e);
+}
+
+void
+log_debug(enum log_area area, const char *fmt, ...)
+{
+	if (!(log_areas & area) && log_verbose < 2)
+		return;
+	LOG_BODY(7, NULL);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	const char *e = g_strerror(errno);
+
+	LOG_BODY(3, e);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	LOG_BODY(3, NULL);
+	exit(1);
+}

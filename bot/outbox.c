@@ -1,0 +1,436 @@
+/*
+ * outbox.c - the queue of outgoing mail: one file per mail, sent in name
+ * order, moved to sent/ or failed/ afterwards.
+ *
+ * The retry file is the only state besides the directories; it is small,
+ * read whole, and rewritten atomically only when a run changed it.  A
+ * crash loses at most retry counts, never a mail.  The give-up age is
+ * measured from the queued file's mtime (it is written once, atomically,
+ * and never changed).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
+#include "outbox.h"
+#include "smtp.h"
+#include "smtp_p.h"
+#include "log.h"
+#include "util.h"
+
+#define OUTBOX_ENVELOPE "MCBOT-ENVELOPE "
+#define OUTBOX_MAX_ENVELOPE 600
+#define OUTBOX_MAX_FILE (64 * 1024 * 1024)
+#define OUTBOX_MAX_RETRY_FILE (8 * 1024 * 1024)
+#define OUTBOX_MAX_NAME 200
+#define OUTBOX_FIRST_DELAY 60
+#define OUTBOX_MAX_DELAY 3600
+#define OUTBOX_GIVE_UP (5 * 24 * 3600)
+
+struct retry {
+	int attempts;
+	gint64 next;
+};
+
+struct flush {
+	const struct config *cfg;
+	char *new_dir, *sent_dir, *failed_dir, *retry_path;
+	GHashTable *retry;          /* name -> struct retry * */
+	gboolean retry_dirty;
+	gboolean deliver_dir_ok;
+	struct smtp *smtp;          /* opened at the first SMTP mail */
+	gint64 now;
+	struct outbox_stats *st;
+};
+
+GBytes *outbox_format(const char *from, const char *rcpt, const char *msg, gsize len)
+{
+	GByteArray *b;
+
+	if (!util_addr_ok(from) || !util_addr_ok(rcpt))
+		return NULL;
+	b = g_byte_array_sized_new(strlen(OUTBOX_ENVELOPE) + strlen(from) + strlen(rcpt) + 2 + len);
+	g_byte_array_append(b, (const guint8 *) OUTBOX_ENVELOPE, strlen(OUTBOX_ENVELOPE));
+	g_byte_array_append(b, (const guint8 *) from, strlen(from));
+	g_byte_array_append(b, (const guint8 *) " ", 1);
+	g_byte_array_append(b, (const guint8 *) rcpt, strlen(rcpt));
+	g_byte_array_append(b, (const guint8 *) "\n", 1);
+	g_byte_array_append(b, (const guint8 *) msg, len);
+	return g_byte_array_free_to_bytes(b);
+}
+
+int outbox_parse(const char *data, gsize len, char **from, char **rcpt,
+		 const char **msg, gsize *msg_len)
+{
+	gsize plen = strlen(OUTBOX_ENVELOPE);
+	const char *nl, *sp;
+	char *f = NULL, *r = NULL;
+
+	*from = *rcpt = NULL;
+	if (len < plen || memcmp(data, OUTBOX_ENVELOPE, plen))
+		return -1;
+	nl = memchr(data, '\n', MIN(len, OUTBOX_MAX_ENVELOPE));
+	if (!nl || nl + 1 == data + len)
+		return -1;
+	sp = memchr(data + plen, ' ', nl - (data + plen));
+	if (!sp)
+		return -1;
+	f = g_strndup(data + plen, sp - (data + plen));
+	r = g_strndup(sp + 1, nl - (sp + 1));
+	/* g_strndup stops at a NUL: compare lengths so none hides there. */
+	if (strlen(f) != (gsize) (sp - (data + plen)) || strlen(r) != (gsize) (nl - (sp + 1)) ||
+	    !util_addr_ok(f) || !util_addr_ok(r)) {
+		g_free(f);
+		g_free(r);
+		return -1;
+	}
+	*from = f;
+	*rcpt = r;
+	*msg = nl + 1;
+	*msg_len = len - (nl + 1 - data);
+	return 0;
+}
+
+/* Queue names are ours, but they become paths: keep them plain. */
+static gboolean outbox_name_ok(const char *name)
+{
+	size_t n = 0;
+
+	if (name[0] == '.' || g_str_has_suffix(name, ".tmp"))
+		return FALSE;
+	for (const char *p = name; *p; p++, n++) {
+		if (!g_ascii_isalnum(*p) && !strchr("._+-", *p))
+			return FALSE;
+	}
+	return n > 0 && n <= OUTBOX_MAX_NAME;
+}
+
+/* "name<TAB>attempts<TAB>next-try" */
+static int outbox_retry_line(char **fields, struct retry *r)
+{
+	char *end;
+	gint64 v;
+
+	if (g_strv_length(fields) != 3 || !outbox_name_ok(fields[0]))
+		return -1;
+	v = g_ascii_strtoll(fields[1], &end, 10);
+	if (end == fields[1] || *end || v < 0 || v > G_MAXINT)
+		return -1;
+	r->attempts = (int) v;
+	v = g_ascii_strtoll(fields[2], &end, 10);
+	if (end == fields[2] || *end)
+		return -1;
+	r->next = v;
+	return 0;
+}
+
+static int outbox_retry_load(struct flush *f, GString *err)
+{
+	char *data = NULL, **lines;
+	size_t len;
+
+	if (!g_file_test(f->retry_path, G_FILE_TEST_EXISTS))
+		return 0;
+	if (util_read_file(f->retry_path, OUTBOX_MAX_RETRY_FILE, &data, &len, err) < 0)
+		return -1;
+	lines = g_strsplit(data, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		char **fields = g_strsplit(*l, "\t", -1);
+		struct retry r;
+
+		if (**l && outbox_retry_line(fields, &r) == 0) {
+			g_hash_table_replace(f->retry, g_strdup(fields[0]), g_memdup2(&r, sizeof r));
+		} else if (**l) {
+			log_warnx("outbox: %s: ignoring a bad line", f->retry_path);
+			f->retry_dirty = TRUE;
+		}
+		g_strfreev(fields);
+	}
+	g_strfreev(lines);
+	g_free(data);
+	return 0;
+}
+
+static int outbox_retry_save(struct flush *f, GString *err)
+{
+	GList *names, *l;
+	GString *out;
+	int rc;
+
+	if (!f->retry_dirty)
+		return 0;
+	out = g_string_new(NULL);
+	names = g_list_sort(g_hash_table_get_keys(f->retry), (GCompareFunc) strcmp);
+	for (l = names; l; l = l->next) {
+		struct retry *r = g_hash_table_lookup(f->retry, l->data);
+		g_string_append_printf(out, "%s\t%d\t%" G_GINT64_FORMAT "\n",
+				       (const char *) l->data, r->attempts, r->next);
+	}
+	g_list_free(names);
+	rc = util_write_atomic(f->retry_path, out->str, out->len, err);
+	g_string_free(out, TRUE);
+	if (rc == 0)
+		f->retry_dirty = FALSE;
+	return rc;
+}
+
+static gint outbox_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The queued names, sorted; retry entries of mails gone from new/ dropped. */
+static int outbox_list(struct flush *f, GPtrArray **out, GString *err)
+{
+	GError *gerr = NULL;
+	GDir *d = g_dir_open(f->new_dir, 0, &gerr);
+	GPtrArray *names;
+	GHashTable *present;
+	GHashTableIter it;
+	gpointer key;
+	const char *name;
+
+	if (!d) {
+		fail(err, "outbox: %s", gerr->message);
+		g_error_free(gerr);
+		return -1;
+	}
+	names = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(d))) {
+		if (outbox_name_ok(name))
+			g_ptr_array_add(names, g_strdup(name));
+		else if (name[0] != '.' && !g_str_has_suffix(name, ".tmp"))
+			log_warnx("outbox: ignoring %s/%s: not a queue file name", f->new_dir, name);
+	}
+	g_dir_close(d);
+	g_ptr_array_sort(names, outbox_cmp);
+
+	present = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < names->len; i++)
+		g_hash_table_add(present, names->pdata[i]);
+	g_hash_table_iter_init(&it, f->retry);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		if (!g_hash_table_contains(present, key)) {
+			g_hash_table_iter_remove(&it);
+			f->retry_dirty = TRUE;
+		}
+	}
+	g_hash_table_destroy(present);
+	*out = names;
+	return 0;
+}
+
+/* rename dir_from/name -> dir_to/name and make both directories durable. */
+static int outbox_move(const char *from_dir, const char *to_dir, const char *name, GString *err)
+{
+	char *src = g_build_filename(from_dir, name, NULL);
+	char *dst = g_build_filename(to_dir, name, NULL);
+	int rc = -1;
+
+	if (g_rename(src, dst) < 0) {
+		fail(err, "outbox: rename %s: %s", src, g_strerror(errno));
+		goto out;
+	}
+	if (util_fsync_dir(to_dir, err) < 0 || util_fsync_dir(from_dir, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	g_free(src);
+	g_free(dst);
+	return rc;
+}
+
+/* A permanent failure: failed/<name>.reason first, then the mail itself. */
+static int outbox_fail(struct flush *f, const char *name, const char *reason, GString *err)
+{
+	char *path = g_strconcat(f->failed_dir, G_DIR_SEPARATOR_S, name, ".reason", NULL);
+	char *line = util_clean_line(reason, 1000);
+	char *text = g_strconcat(line, "\n", NULL);
+	int rc;
+
+	rc = util_write_atomic(path, text, strlen(text), err);
+	if (rc == 0)
+		rc = outbox_move(f->new_dir, f->failed_dir, name, err);
+	if (rc == 0 && g_hash_table_remove(f->retry, name))
+		f->retry_dirty = TRUE;
+	if (rc == 0)
+		f->st->permfail++;
+	g_free(path);
+	g_free(line);
+	g_free(text);
+	return rc;
+}
+
+static int outbox_to_folder(struct flush *f, const char *name, const char *msg, gsize len,
+			    GString *err)
+{
+	char *file, *path;
+	int rc;
+
+	if (!f->cfg->deliver_folder || !*f->cfg->deliver_folder)
+		return fail(err, "outbox: deliver = folder but deliver_folder is not set");
+	if (!f->deliver_dir_ok) {
+		if (util_mkdirs(f->cfg->deliver_folder, err) < 0)
+			return -1;
+		f->deliver_dir_ok = TRUE;
+	}
+	file = g_strconcat(name, ".eml", NULL);
+	path = g_build_filename(f->cfg->deliver_folder, file, NULL);
+	rc = util_write_atomic(path, msg, len, err);
+	g_free(file);
+	g_free(path);
+	return rc;
+}
+
+/* A temporary failure: count it, back off, or give up after OUTBOX_GIVE_UP. */
+static int outbox_later(struct flush *f, const char *name, gint64 queued, const char *reason,
+			GString *err)
+{
+	struct retry *r = g_hash_table_lookup(f->retry, name);
+	gint64 delay;
+
+	if (!r) {
+		r = g_new0(struct retry, 1);
+		g_hash_table_replace(f->retry, g_strdup(name), r);
+	}
+	if (r->attempts < G_MAXINT)
+		r->attempts++;
+	delay = (gint64) OUTBOX_FIRST_DELAY << MIN(r->attempts - 1, 10);
+	r->next = f->now + MIN(delay, OUTBOX_MAX_DELAY);
+	f->retry_dirty = TRUE;
+	if (f->now - queued >= OUTBOX_GIVE_UP) {
+		char *why = g_strdup_printf("gave up after %d attempts: %s", r->attempts, reason);
+		int rc;
+
+		log_warnx("outbox: %s: %s", name, why);
+		rc = outbox_fail(f, name, why, err);
+		g_free(why);
+		return rc;
+	}
+	log_warnx("outbox: %s: temporary failure (attempt %d, next in %" G_GINT64_FORMAT " s): %s",
+		  name, r->attempts, r->next - f->now, reason);
+	f->st->tempfail++;
+	return 0;
+}
+
+/* Send one queued mail.  *stop is set when the server is unreachable. */
+static int outbox_one(struct flush *f, const char *name, gboolean *stop, GString *err)
+{
+	char *path = g_build_filename(f->new_dir, name, NULL);
+	char *data = NULL, *from = NULL, *rcpt = NULL;
+	GString *why = g_string_new(NULL);
+	const char *msg;
+	gsize msg_len;
+	size_t len;
+	GStatBuf sb;
+	enum smtp_status status;
+	int rc = -1;
+
+	if (g_lstat(path, &sb) < 0) {
+		fail(err, "outbox: %s: %s", path, g_strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = outbox_fail(f, name, "not a regular file", err);
+		goto out;
+	}
+	if (sb.st_size > OUTBOX_MAX_FILE) {
+		rc = outbox_fail(f, name, "queue file too large", err);
+		goto out;
+	}
+	if (util_read_file(path, OUTBOX_MAX_FILE, &data, &len, err) < 0)
+		goto out;
+	if (outbox_parse(data, len, &from, &rcpt, &msg, &msg_len) < 0) {
+		log_warnx("outbox: %s: bad envelope line", name);
+		rc = outbox_fail(f, name, "bad envelope line", err);
+		goto out;
+	}
+
+	if (f->cfg->deliver == DELIVER_FOLDER) {
+		if (outbox_to_folder(f, name, msg, msg_len, err) < 0)
+			goto out;
+		status = SMTP_SENT;
+	} else {
+		if (!f->smtp)
+			f->smtp = smtp_new(f->cfg);
+		status = smtp_send(f->smtp, from, rcpt, msg, msg_len, why);
+	}
+
+	switch (status) {
+	case SMTP_SENT:
+		if (outbox_move(f->new_dir, f->sent_dir, name, err) < 0)
+			goto out;
+		if (g_hash_table_remove(f->retry, name))
+			f->retry_dirty = TRUE;
+		f->st->sent++;
+		log_info("outbox: %s sent to %s", name, rcpt);
+		rc = 0;
+		break;
+	case SMTP_TEMPFAIL:
+		*stop = f->smtp && smtp_conn_failed(f->smtp);
+		rc = outbox_later(f, name, (gint64) sb.st_mtime, why->str, err);
+		break;
+	case SMTP_PERMFAIL:
+		log_warnx("outbox: %s to %s refused: %s", name, rcpt, why->str);
+		rc = outbox_fail(f, name, why->str, err);
+		break;
+	}
+out:
+	g_free(path);
+	g_free(data);
+	g_free(from);
+	g_free(rcpt);
+	g_string_free(why, TRUE);
+	return rc;
+}
+
+int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err)
+{
+	struct outbox_stats dummy;
+	struct flush f = { .cfg = cfg };
+	GPtrArray *names = NULL;
+	char *dir;
+	gboolean stop = FALSE;
+	int rc = -1;
+
+	f.st = st ? st : &dummy;
+	memset(f.st, 0, sizeof *f.st);
+	f.now = g_get_real_time() / G_USEC_PER_SEC;
+	f.retry = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	dir = g_build_filename(cfg->state_dir, "outbox", NULL);
+	f.new_dir = g_build_filename(dir, "new", NULL);
+	f.sent_dir = g_build_filename(dir, "sent", NULL);
+	f.failed_dir = g_build_filename(dir, "failed", NULL);
+	f.retry_path = g_build_filename(dir, "retry", NULL);
+
+	if (util_mkdirs(f.new_dir, err) < 0 || util_mkdirs(f.sent_dir, err) < 0 ||
+	    util_mkdirs(f.failed_dir, err) < 0)
+		goto out;
+	if (outbox_retry_load(&f, err) < 0 || outbox_list(&f, &names, err) < 0)
+		goto out;
+
+	for (guint i = 0; i < names->len && !stop; i++) {
+		const char *name = names->pdata[i];
+		struct retry *r = g_hash_table_lookup(f.retry, name);
+
+		if (r && r->next > f.now)
+			continue;
+		if (outbox_one(&f, name, &stop, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	smtp_free(f.smtp);
+	if (outbox_retry_save(&f, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	if (names)
+		g_ptr_array_free(names, TRUE);
+	g_hash_table_destroy(f.retry);
+	g_free(dir);
+	g_free(f.new_dir);
+	g_free(f.sent_dir);
+	g_free(f.failed_dir);
+	g_free(f.retry_path);
+	return rc;
+}

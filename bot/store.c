@@ -1,0 +1,260 @@
+/*
+ * store.c - opening the store: the lock, journal replay, reading every MC
+ * into memory, and the lookups.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store_p.h"
+#include "util.h"
+
+#define MC_FILE_MAX (4 * 1024 * 1024)
+
+static int
+store_lock(struct store *st, GString *err)
+{
+	char *path = g_build_filename(st->dir, "lock", NULL);
+	int rc = 0;
+
+	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0)
+		rc = fail(err, "%s: %s", path, g_strerror(errno));
+	else if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		rc = fail(err, "%s: another mcbot is running on this state directory", path);
+	g_free(path);
+	return rc;
+}
+
+static void
+load_processed(struct store *st)
+{
+	char *path = g_build_filename(st->dir, "processed", NULL);
+	char *data = NULL;
+
+	if (util_read_file(path, 0, &data, NULL, NULL) == 0) {
+		char **keys = g_strsplit(data, "\n", -1);
+
+		for (int i = 0; keys[i]; i++)
+			if (keys[i][0])
+				g_hash_table_add(st->processed, g_strdup(keys[i]));
+		g_strfreev(keys);
+	}
+	g_free(data);
+	g_free(path);
+}
+
+static int
+load_mc(struct store *st, const char *name, GString *err)
+{
+	char *dir = g_build_filename(st->dir, "mc", name, NULL);
+	char *path = g_build_filename(dir, "proposal", NULL);
+	char *rpath = g_build_filename(dir, "rsvps", NULL);
+	char *data = NULL, *rdata = NULL;
+	gsize len;
+	struct mc *mc;
+	int rc = -1;
+
+	if (util_read_file(path, MC_FILE_MAX, &data, &len, err) < 0)
+		goto out;
+	if (mc_parse(data, len, &mc, err) < 0) {
+		GString *why = g_string_new(err ? err->str : "");
+
+		fail(err, "%s: %s", path, why->str);
+		g_string_free(why, TRUE);
+		goto out;
+	}
+	if (util_read_file(rpath, MC_FILE_MAX, &rdata, NULL, NULL) == 0)
+		rsvps_parse(mc, rdata);
+	store_install(st, mc);
+	if (mc->id >= st->next_id)
+		st->next_id = mc->id + 1;
+	rc = 0;
+out:
+	g_free(rdata);
+	g_free(data);
+	g_free(rpath);
+	g_free(path);
+	g_free(dir);
+	return rc;
+}
+
+static int
+load_mcs(struct store *st, GString *err)
+{
+	char *dir = g_build_filename(st->dir, "mc", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	int rc = 0;
+
+	if (d) {
+		while (rc == 0 && (name = g_dir_read_name(d)) != NULL)
+			if (strspn(name, "0123456789") == strlen(name))
+				rc = load_mc(st, name, err);
+		g_dir_close(d);
+	}
+	g_free(dir);
+	return rc;
+}
+
+static void
+load_next_id(struct store *st)
+{
+	char *path = g_build_filename(st->dir, "next-id", NULL);
+	char *data = NULL;
+
+	if (util_read_file(path, 64, &data, NULL, NULL) == 0) {
+		int n = atoi(data);
+
+		if (n > st->next_id)
+			st->next_id = n;
+	}
+	g_free(data);
+	g_free(path);
+}
+
+static gint
+cmp_mc(gconstpointer a, gconstpointer b)
+{
+	const struct mc *x = *(struct mc *const *)a, *y = *(struct mc *const *)b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int
+store_open(const char *state_dir, struct store **out, GString *err)
+{
+	struct store *st = g_new0(struct store, 1);
+	static const char *const dirs[] = { "mc", "journal", "outbox/new", "outbox/sent",
+					    "outbox/failed", NULL };
+
+	*out = NULL;
+	st->dir = g_strdup(state_dir);
+	st->lock_fd = -1;
+	st->next_id = 1;
+	st->processed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	st->mcs = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
+	st->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
+	st->by_slug = g_hash_table_new(g_str_hash, g_str_equal);
+	st->by_thread = g_hash_table_new(g_str_hash, g_str_equal);
+	if (util_mkdirs(state_dir, err) < 0 || store_lock(st, err) < 0)
+		goto bad;
+	for (int i = 0; dirs[i]; i++) {
+		char *d = g_build_filename(state_dir, dirs[i], NULL);
+		int rc = util_mkdirs(d, err);
+
+		g_free(d);
+		if (rc < 0)
+			goto bad;
+	}
+	if (journal_replay(st, err) < 0)
+		goto bad;
+	load_processed(st);
+	if (load_mcs(st, err) < 0)
+		goto bad;
+	g_ptr_array_sort(st->mcs, cmp_mc);
+	load_next_id(st);
+	log_debug(LOG_AREA_STORE, "store %s: %u MCs, %u processed mails", state_dir,
+		  st->mcs->len, g_hash_table_size(st->processed));
+	*out = st;
+	return 0;
+bad:
+	store_close(st);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	g_hash_table_unref(st->by_thread);
+	g_hash_table_unref(st->by_slug);
+	g_hash_table_unref(st->by_id);
+	g_ptr_array_unref(st->mcs);
+	g_hash_table_unref(st->processed);
+	g_free(st->dir);
+	g_free(st);
+}
+
+static void
+unindex(struct store *st, struct mc *old)
+{
+	g_hash_table_remove(st->by_slug, old->slug);
+	for (guint i = 0; i < old->threads->len; i++)
+		if (g_hash_table_lookup(st->by_thread, old->threads->pdata[i]) == old)
+			g_hash_table_remove(st->by_thread, old->threads->pdata[i]);
+	g_hash_table_remove(st->by_id, GINT_TO_POINTER(old->id));
+}
+
+void
+store_install(struct store *st, struct mc *mc)
+{
+	struct mc *old = g_hash_table_lookup(st->by_id, GINT_TO_POINTER(mc->id));
+
+	if (old) {
+		guint lo = 0, hi = st->mcs->len;
+
+		unindex(st, old);
+		while (lo < hi) {       /* st->mcs is ordered by id */
+			guint mid = lo + (hi - lo) / 2;
+
+			if (((struct mc *)st->mcs->pdata[mid])->id < mc->id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		g_assert(lo < st->mcs->len && st->mcs->pdata[lo] == old);
+		st->mcs->pdata[lo] = mc;
+		mc_free(old);
+	} else {
+		/* New ids are always the largest: the array stays ordered. */
+		g_ptr_array_add(st->mcs, mc);
+	}
+	g_hash_table_insert(st->by_id, GINT_TO_POINTER(mc->id), mc);
+	g_hash_table_insert(st->by_slug, mc->slug, mc);
+	for (guint i = 0; i < mc->threads->len; i++)
+		g_hash_table_insert(st->by_thread, mc->threads->pdata[i], mc);
+}
+
+const char *
+store_dir(const struct store *st)
+{
+	return st->dir;
+}
+
+gboolean
+store_processed(const struct store *st, const char *key)
+{
+	return g_hash_table_contains(st->processed, key);
+}
+
+struct mc *
+store_mc_by_id(const struct store *st, int id)
+{
+	return g_hash_table_lookup(st->by_id, GINT_TO_POINTER(id));
+}
+
+struct mc *
+store_mc_by_slug(const struct store *st, const char *slug)
+{
+	return g_hash_table_lookup(st->by_slug, slug);
+}
+
+struct mc *
+store_mc_by_thread(const struct store *st, const char *msgid)
+{
+	return msgid ? g_hash_table_lookup(st->by_thread, msgid) : NULL;
+}
+
+GPtrArray *
+store_mcs(const struct store *st)
+{
+	return st->mcs;
+}

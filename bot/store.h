@@ -1,0 +1,105 @@
+/*
+ * store.h - the flat-file store of MC state, and the transactions that
+ * change it.
+ *
+ *   state_dir/lock             flock()ed while an instance runs
+ *   state_dir/processed        keys of handled mails, one per line
+ *   state_dir/next-id          the next MC number
+ *   state_dir/journal/         committed but not yet applied transactions
+ *   state_dir/mc/<id>/proposal the current version as "Field: value" lines,
+ *                              a blank line, then the description
+ *   state_dir/mc/<id>/versions/<n>.eml  the original mail of version n
+ *   state_dir/mc/<id>/rsvps    email<TAB>name<TAB>unix-time lines
+ *   state_dir/mc/<id>/log      unix-time<TAB>actor<TAB>action lines
+ *   state_dir/outbox/          see outbox.h
+ *
+ * The whole store is read once at open and kept in memory; lookups by id,
+ * slug, key and thread Message-ID are hash lookups.  Every change goes
+ * through a struct txn: the handler records changes, txn_commit() writes
+ * one journal file (fsync), applies each change (whole files tmp -> fsync
+ * -> rename; appends at a recorded offset, so a replay is idempotent),
+ * updates memory, and removes the journal file.  store_open() replays a
+ * journal left by a crash.
+ */
+#ifndef MCBOT_STORE_H
+#define MCBOT_STORE_H
+
+#include <glib.h>
+#include "../handlers/extract.h"
+
+#define STORE_FORMAT "mcbot-mc 1"
+
+struct rsvp {
+	char *email;
+	char *name;
+	gint64 date;
+};
+
+struct mc {
+	int id;
+	char *slug;
+	char *title;
+	char *status;               /* "proposed", "accepted", "rejected", "waitlisted", "withdrawn" */
+	int version;
+	char *proposer;             /* address of the first proposer */
+	gint64 created, updated;
+	struct proposal *p;         /* the current version's fields (title mirrored above) */
+	GPtrArray *threads;         /* char *: Message-IDs of the proposal mails and our replies */
+	GPtrArray *rsvps;           /* struct rsvp * */
+};
+
+struct store;
+struct txn;
+
+/* Lock, replay the journal, read everything.  Fatal problems return -1. */
+int store_open(const char *state_dir, struct store **out, GString *err);
+void store_close(struct store *st);
+
+const char *store_dir(const struct store *st);
+
+/* Lookups (borrowed results, valid until the next commit). */
+gboolean store_processed(const struct store *st, const char *key);
+struct mc *store_mc_by_id(const struct store *st, int id);
+struct mc *store_mc_by_slug(const struct store *st, const char *slug);
+struct mc *store_mc_by_thread(const struct store *st, const char *msgid);
+/* All MCs, ordered by id (borrowed array of struct mc *). */
+GPtrArray *store_mcs(const struct store *st);
+
+/* A deep copy for a handler to change and put back (transfer full). */
+struct mc *mc_dup(const struct mc *mc);
+void mc_free(struct mc *mc);
+void rsvp_free(struct rsvp *r);
+
+/* Transactions. */
+struct txn *txn_new(struct store *st);
+void txn_free(struct txn *t);              /* abandons what was not committed */
+
+/* A new MC with the next id (counted in this txn); the caller fills it
+ * and hands it to txn_put_mc.  (transfer full) */
+struct mc *txn_new_mc(struct txn *t, const char *title);
+/* Write mc's proposal file and install it in memory on commit.  Takes mc
+ * (it is freed at once: keep no pointer to it). */
+void txn_put_mc(struct txn *t, struct mc *mc);
+/* Keep an original mail as mc/<id>/versions/<n>.eml. */
+void txn_put_version(struct txn *t, int mc_id, int n, const char *raw, gsize len);
+/* Append one line to mc/<id>/log. */
+void txn_log(struct txn *t, int mc_id, gint64 when, const char *actor, const char *action);
+/* Rewrite mc/<id>/rsvps from mc->rsvps (call before txn_put_mc of that mc). */
+void txn_put_rsvps(struct txn *t, const struct mc *mc);
+/* Queue an outgoing mail file (outbox_format() contents) as outbox/new/<name>. */
+void txn_queue_mail(struct txn *t, const char *name, GBytes *data);
+/* Mark a mail key processed. */
+void txn_processed(struct txn *t, const char *key);
+
+/*
+ * Make the transaction durable and apply it.  -1 only when the state
+ * directory cannot be written (the caller stops: that is fatal).
+ * Test hook: MCBOT_CRASH_AFTER=N in the environment exits the process
+ * after the N-th durable step.
+ */
+int txn_commit(struct txn *t, GString *err);
+
+/* Count a durable step for the crash-at-every-step tests. */
+void store_step(void);
+
+#endif

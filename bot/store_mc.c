@@ -1,0 +1,325 @@
+/*
+ * store_mc.c - an MC's proposal file ("Field: value" lines, a blank line,
+ * the description) and its rsvps file, to and from struct mc.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_p.h"
+#include "util.h"
+
+#define FIELD_MAX 2000
+
+static void
+put(GString *s, const char *field, const char *value)
+{
+	char *v;
+
+	if (value == NULL)
+		return;
+	v = util_clean_line(value, FIELD_MAX);
+	g_string_append_printf(s, "%s: %s\n", field, v);
+	g_free(v);
+}
+
+static void
+put_lines(GString *s, const char *field, const char *text)
+{
+	char **lines;
+
+	if (text == NULL)
+		return;
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i]; i++)
+		put(s, field, lines[i]);
+	g_strfreev(lines);
+}
+
+GString *
+mc_serialize(const struct mc *mc)
+{
+	GString *s = g_string_new(STORE_FORMAT "\n");
+	const struct proposal *p = mc->p;
+
+	g_string_append_printf(s, "Id: %d\n", mc->id);
+	put(s, "Slug", mc->slug);
+	put(s, "Title", mc->title);
+	put(s, "Status", mc->status);
+	g_string_append_printf(s, "Version: %d\n", mc->version);
+	put(s, "Proposer", mc->proposer);
+	g_string_append_printf(s, "Created: %" G_GINT64_FORMAT "\n", mc->created);
+	g_string_append_printf(s, "Updated: %" G_GINT64_FORMAT "\n", mc->updated);
+	for (guint i = 0; i < p->leads->len; i++) {
+		const struct person *l = p->leads->pdata[i];
+		char *v = l->email ? g_strdup_printf("%s <%s>", l->name, l->email)
+				   : g_strdup(l->name);
+
+		put(s, "Lead", v);
+		g_free(v);
+	}
+	for (guint i = 0; i < p->topics->len; i++)
+		put(s, "Topic", p->topics->pdata[i]);
+	put(s, "Attendees-Label", p->attendees_label);
+	for (guint i = 0; i < p->attendees->len; i++)
+		put(s, "Attendee", p->attendees->pdata[i]);
+	put_lines(s, "Accomplishments", p->accomplishments);
+	for (guint i = 0; i < p->constraints->len; i++)
+		put(s, "Constraint", p->constraints->pdata[i]);
+	if (p->from_form)
+		put(s, "Form", "yes");
+	for (guint i = 0; i < mc->threads->len; i++)
+		put(s, "Thread", mc->threads->pdata[i]);
+	g_string_append_c(s, '\n');
+	if (p->description)
+		g_string_append(s, p->description);
+	return s;
+}
+
+static void
+parse_lead(struct proposal *p, const char *v)
+{
+	const char *lt = strrchr(v, '<');
+	const char *gt = lt ? strchr(lt, '>') : NULL;
+
+	if (lt && gt && lt > v) {
+		char *name = g_strndup(v, (gsize)(lt - v));
+		char *email = g_strndup(lt + 1, (gsize)(gt - lt - 1));
+
+		g_strstrip(name);
+		g_ptr_array_add(p->leads, person_new(name, email));
+		g_free(name);
+		g_free(email);
+		return;
+	}
+	g_ptr_array_add(p->leads, person_new(v, NULL));
+}
+
+static void
+append_line(char **text, const char *line)
+{
+	char *old = *text;
+
+	*text = old ? g_strconcat(old, "\n", line, NULL) : g_strdup(line);
+	g_free(old);
+}
+
+static int
+parse_field(struct mc *mc, const char *f, const char *v)
+{
+	struct proposal *p = mc->p;
+
+	if (strcmp(f, "Id") == 0)
+		mc->id = atoi(v);
+	else if (strcmp(f, "Slug") == 0)
+		g_free(mc->slug), mc->slug = g_strdup(v);
+	else if (strcmp(f, "Title") == 0)
+		g_free(mc->title), mc->title = g_strdup(v);
+	else if (strcmp(f, "Status") == 0)
+		g_free(mc->status), mc->status = g_strdup(v);
+	else if (strcmp(f, "Version") == 0)
+		mc->version = atoi(v);
+	else if (strcmp(f, "Proposer") == 0)
+		g_free(mc->proposer), mc->proposer = g_strdup(v);
+	else if (strcmp(f, "Created") == 0)
+		mc->created = g_ascii_strtoll(v, NULL, 10);
+	else if (strcmp(f, "Updated") == 0)
+		mc->updated = g_ascii_strtoll(v, NULL, 10);
+	else if (strcmp(f, "Lead") == 0)
+		parse_lead(p, v);
+	else if (strcmp(f, "Topic") == 0)
+		g_ptr_array_add(p->topics, g_strdup(v));
+	else if (strcmp(f, "Attendees-Label") == 0)
+		g_free(p->attendees_label), p->attendees_label = g_strdup(v);
+	else if (strcmp(f, "Attendee") == 0)
+		g_ptr_array_add(p->attendees, g_strdup(v));
+	else if (strcmp(f, "Accomplishments") == 0)
+		append_line(&p->accomplishments, v);
+	else if (strcmp(f, "Constraint") == 0)
+		g_ptr_array_add(p->constraints, g_strdup(v));
+	else if (strcmp(f, "Form") == 0)
+		p->from_form = TRUE;
+	else if (strcmp(f, "Thread") == 0)
+		g_ptr_array_add(mc->threads, g_strdup(v));
+	else
+		return -1;
+	return 0;
+}
+
+struct mc *
+mc_alloc(void)
+{
+	struct mc *mc = g_new0(struct mc, 1);
+
+	mc->p = proposal_new();
+	mc->threads = g_ptr_array_new_with_free_func(g_free);
+	mc->rsvps = g_ptr_array_new_with_free_func((GDestroyNotify)rsvp_free);
+	return mc;
+}
+
+int
+mc_parse(const char *data, gsize len, struct mc **out, GString *err)
+{
+	struct mc *mc = mc_alloc();
+	const char *p = data, *end = data + len;
+	int lineno = 0;
+
+	*out = NULL;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (gsize)(end - p));
+		char *line = g_strndup(p, nl ? (gsize)(nl - p) : (gsize)(end - p));
+		char *colon;
+
+		p = nl ? nl + 1 : end;
+		lineno++;
+		if (lineno == 1) {
+			gboolean ok = strcmp(line, STORE_FORMAT) == 0;
+
+			g_free(line);
+			if (!ok) {
+				fail(err, "unknown format (want \"%s\")", STORE_FORMAT);
+				goto bad;
+			}
+			continue;
+		}
+		if (*line == '\0') {
+			g_free(line);
+			break;
+		}
+		colon = strstr(line, ": ");
+		if (colon == NULL || (*colon = '\0', parse_field(mc, line, colon + 2)) < 0) {
+			fail(err, "line %d: bad field", lineno);
+			g_free(line);
+			goto bad;
+		}
+		g_free(line);
+	}
+	g_free(mc->p->description);
+	mc->p->description = g_strndup(p, (gsize)(end - p));
+	g_free(mc->p->title);
+	mc->p->title = g_strdup(mc->title);
+	if (mc->id <= 0 || mc->slug == NULL || mc->title == NULL || mc->status == NULL) {
+		fail(err, "missing Id, Slug, Title or Status");
+		goto bad;
+	}
+	*out = mc;
+	return 0;
+bad:
+	mc_free(mc);
+	return -1;
+}
+
+GString *
+rsvps_serialize(const struct mc *mc)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < mc->rsvps->len; i++) {
+		const struct rsvp *r = mc->rsvps->pdata[i];
+		char *name = util_clean_line(r->name, 200);
+
+		g_strdelimit(name, "\t", ' ');
+		g_string_append_printf(s, "%s\t%s\t%" G_GINT64_FORMAT "\n", r->email, name, r->date);
+		g_free(name);
+	}
+	return s;
+}
+
+void
+rsvps_parse(struct mc *mc, const char *data)
+{
+	char **lines = g_strsplit(data, "\n", -1);
+
+	for (int i = 0; lines[i]; i++) {
+		char **f = g_strsplit(lines[i], "\t", 3);
+
+		if (g_strv_length(f) == 3) {
+			struct rsvp *r = g_new0(struct rsvp, 1);
+
+			r->email = g_strdup(f[0]);
+			r->name = g_strdup(f[1]);
+			r->date = g_ascii_strtoll(f[2], NULL, 10);
+			g_ptr_array_add(mc->rsvps, r);
+		}
+		g_strfreev(f);
+	}
+	g_strfreev(lines);
+}
+
+void
+rsvp_free(struct rsvp *r)
+{
+	if (r == NULL)
+		return;
+	g_free(r->email);
+	g_free(r->name);
+	g_free(r);
+}
+
+static struct proposal *
+proposal_dup(const struct proposal *src)
+{
+	struct proposal *p = proposal_new();
+
+	p->title = g_strdup(src->title);
+	g_free(p->description);
+	p->description = g_strdup(src->description);
+	for (guint i = 0; i < src->topics->len; i++)
+		g_ptr_array_add(p->topics, g_strdup(src->topics->pdata[i]));
+	for (guint i = 0; i < src->leads->len; i++) {
+		const struct person *l = src->leads->pdata[i];
+
+		g_ptr_array_add(p->leads, person_new(l->name, l->email));
+	}
+	for (guint i = 0; i < src->attendees->len; i++)
+		g_ptr_array_add(p->attendees, g_strdup(src->attendees->pdata[i]));
+	p->attendees_label = g_strdup(src->attendees_label);
+	p->accomplishments = g_strdup(src->accomplishments);
+	for (guint i = 0; i < src->constraints->len; i++)
+		g_ptr_array_add(p->constraints, g_strdup(src->constraints->pdata[i]));
+	p->from_form = src->from_form;
+	return p;
+}
+
+struct mc *
+mc_dup(const struct mc *src)
+{
+	struct mc *mc = mc_alloc();
+
+	mc->id = src->id;
+	mc->slug = g_strdup(src->slug);
+	mc->title = g_strdup(src->title);
+	mc->status = g_strdup(src->status);
+	mc->version = src->version;
+	mc->proposer = g_strdup(src->proposer);
+	mc->created = src->created;
+	mc->updated = src->updated;
+	proposal_free(mc->p);
+	mc->p = proposal_dup(src->p);
+	for (guint i = 0; i < src->threads->len; i++)
+		g_ptr_array_add(mc->threads, g_strdup(src->threads->pdata[i]));
+	for (guint i = 0; i < src->rsvps->len; i++) {
+		const struct rsvp *r = src->rsvps->pdata[i];
+		struct rsvp *c = g_new0(struct rsvp, 1);
+
+		c->email = g_strdup(r->email);
+		c->name = g_strdup(r->name);
+		c->date = r->date;
+		g_ptr_array_add(mc->rsvps, c);
+	}
+	return mc;
+}
+
+void
+mc_free(struct mc *mc)
+{
+	if (mc == NULL)
+		return;
+	g_free(mc->slug);
+	g_free(mc->title);
+	g_free(mc->status);
+	g_free(mc->proposer);
+	proposal_free(mc->p);
+	g_ptr_array_unref(mc->threads);
+	g_ptr_array_unref(mc->rsvps);
+	g_free(mc);
+}

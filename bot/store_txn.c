@@ -1,0 +1,459 @@
+/*
+ * store_txn.c - transactions and the journal.
+ *
+ * A transaction is a list of file operations: "write" replaces a whole
+ * file, "append" adds bytes at a recorded offset.  txn_commit() writes
+ * them all into journal/<seq> (one fsync), applies them, then removes the
+ * journal file and syncs the directory, so a journal file found at start
+ * is always the newest change and replaying it (writes again; appends
+ * truncated to their offset and written again) gives the same files.
+ *
+ * Journal file: "mcbot-journal 1\n", then per op
+ *   "W <relpath> <len>\n<bytes>\n" or "A <relpath> <offset> <len>\n<bytes>\n",
+ * then "END\n".  A file without END was never committed and is dropped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store_p.h"
+#include "util.h"
+
+#define JOURNAL_MAGIC "mcbot-journal 1\n"
+
+enum op_kind { OP_WRITE = 'W', OP_APPEND = 'A' };
+
+struct op {
+	enum op_kind kind;
+	char *rel;                  /* relative to the state dir; built by us, never from mail */
+	GBytes *data;
+	gint64 offset;              /* appends: set at commit */
+};
+
+struct txn {
+	struct store *st;
+	GPtrArray *ops;             /* struct op * */
+	GPtrArray *put;             /* struct mc * installed in memory on commit */
+	GPtrArray *keys;            /* processed keys */
+	int next_id;
+};
+
+static void
+op_free(struct op *op)
+{
+	g_free(op->rel);
+	g_bytes_unref(op->data);
+	g_free(op);
+}
+
+static void
+add_op(struct txn *t, enum op_kind kind, char *rel, GBytes *data)
+{
+	struct op *op = g_new0(struct op, 1);
+
+	op->kind = kind;
+	op->rel = rel;
+	op->data = data;
+	g_ptr_array_add(t->ops, op);
+}
+
+struct txn *
+txn_new(struct store *st)
+{
+	struct txn *t = g_new0(struct txn, 1);
+
+	t->st = st;
+	t->ops = g_ptr_array_new_with_free_func((GDestroyNotify)op_free);
+	t->put = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
+	t->keys = g_ptr_array_new_with_free_func(g_free);
+	t->next_id = st->next_id;
+	return t;
+}
+
+void
+txn_free(struct txn *t)
+{
+	if (t == NULL)
+		return;
+	g_ptr_array_unref(t->ops);
+	g_ptr_array_unref(t->put);
+	g_ptr_array_unref(t->keys);
+	g_free(t);
+}
+
+struct mc *
+txn_new_mc(struct txn *t, const char *title)
+{
+	struct mc *mc = mc_alloc();
+	char *base = util_slugify(title, 40);
+	int n = 2;
+
+	mc->id = t->next_id++;
+	mc->title = g_strdup(title);
+	mc->status = g_strdup("proposed");
+	mc->version = 0;
+	mc->slug = g_strdup(base);
+	/* Slugs are unique; a later MC with the same words gets -2, -3, ... */
+	while (store_mc_by_slug(t->st, mc->slug)) {
+		g_free(mc->slug);
+		mc->slug = g_strdup_printf("%s-%d", base, n++);
+	}
+	for (guint i = 0; i < t->put->len; i++) {
+		struct mc *o = t->put->pdata[i];
+
+		if (strcmp(o->slug, mc->slug) == 0) {
+			g_free(mc->slug);
+			mc->slug = g_strdup_printf("%s-%d", base, n++);
+			i = (guint)-1;
+		}
+	}
+	g_free(base);
+	return mc;
+}
+
+void
+txn_put_mc(struct txn *t, struct mc *mc)
+{
+	GString *s = mc_serialize(mc);
+	struct mc *clean = NULL;
+
+	/* Memory holds what the file says, so a restart sees the same MC. */
+	if (mc_parse(s->str, s->len, &clean, NULL) < 0)
+		g_error("txn_put_mc: MC %d does not read back", mc->id);
+	{
+		GString *r = rsvps_serialize(mc);
+
+		rsvps_parse(clean, r->str);
+		g_string_free(r, TRUE);
+	}
+	mc_free(mc);
+	add_op(t, OP_WRITE, g_strdup_printf("mc/%d/proposal", clean->id),
+	       g_string_free_to_bytes(s));
+	g_ptr_array_add(t->put, clean);
+}
+
+void
+txn_put_version(struct txn *t, int mc_id, int n, const char *raw, gsize len)
+{
+	add_op(t, OP_WRITE, g_strdup_printf("mc/%d/versions/%d.eml", mc_id, n),
+	       g_bytes_new(raw, len));
+}
+
+void
+txn_log(struct txn *t, int mc_id, gint64 when, const char *actor, const char *action)
+{
+	char *a = util_clean_line(actor, 300), *b = util_clean_line(action, 1000);
+	char *line = g_strdup_printf("%" G_GINT64_FORMAT "\t%s\t%s\n", when, a, b);
+
+	add_op(t, OP_APPEND, g_strdup_printf("mc/%d/log", mc_id), g_bytes_new_take(line, strlen(line)));
+	g_free(a);
+	g_free(b);
+}
+
+void
+txn_put_rsvps(struct txn *t, const struct mc *mc)
+{
+	add_op(t, OP_WRITE, g_strdup_printf("mc/%d/rsvps", mc->id),
+	       g_string_free_to_bytes(rsvps_serialize(mc)));
+}
+
+void
+txn_queue_mail(struct txn *t, const char *name, GBytes *data)
+{
+	add_op(t, OP_WRITE, g_strdup_printf("outbox/new/%s", name), g_bytes_ref(data));
+}
+
+void
+txn_processed(struct txn *t, const char *key)
+{
+	char *k = util_clean_line(key, 1000);
+	char *line = g_strconcat(k, "\n", NULL);
+
+	add_op(t, OP_APPEND, g_strdup("processed"), g_bytes_new_take(line, strlen(line)));
+	g_ptr_array_add(t->keys, k);
+}
+
+static gint64 crash_after = -1, steps;
+
+void
+store_step(void)
+{
+	if (crash_after < 0) {
+		const char *e = g_getenv("MCBOT_CRASH_AFTER");
+
+		crash_after = e ? g_ascii_strtoll(e, NULL, 10) : 0;
+	}
+	steps++;
+	if (crash_after > 0 && steps >= crash_after) {
+		log_warnx("MCBOT_CRASH_AFTER=%" G_GINT64_FORMAT ": exiting after step %" G_GINT64_FORMAT,
+			  crash_after, steps);
+		_exit(99);
+	}
+}
+
+static int
+ensure_parent(const char *path, GString *err)
+{
+	char *dir = g_path_get_dirname(path);
+	int rc = util_mkdirs(dir, err);
+
+	g_free(dir);
+	return rc;
+}
+
+static gint64
+file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (gint64)sb.st_size : 0;
+}
+
+/* Append data at offset: truncate there first, so a replay is idempotent. */
+static int
+apply_append(const char *path, gint64 offset, GBytes *data, GString *err)
+{
+	gsize len;
+	const char *p = g_bytes_get_data(data, &len);
+	int fd, rc = 0;
+
+	if (ensure_parent(path, err) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(err, "%s: %s", path, g_strerror(errno));
+	if (ftruncate(fd, offset) < 0 || pwrite(fd, p, len, offset) != (ssize_t)len || fsync(fd) < 0)
+		rc = fail(err, "%s: %s", path, g_strerror(errno));
+	if (close(fd) < 0 && rc == 0)
+		rc = fail(err, "%s: %s", path, g_strerror(errno));
+	return rc;
+}
+
+static int
+apply_op(struct store *st, const struct op *op, GString *err)
+{
+	char *path = g_build_filename(st->dir, op->rel, NULL);
+	int rc;
+
+	if (op->kind == OP_WRITE) {
+		gsize len;
+		const char *p = g_bytes_get_data(op->data, &len);
+
+		rc = ensure_parent(path, err);
+		if (rc == 0)
+			rc = util_write_atomic(path, p, len, err);
+	} else {
+		rc = apply_append(path, op->offset, op->data, err);
+	}
+	g_free(path);
+	if (rc == 0)
+		store_step();
+	return rc;
+}
+
+static GString *
+journal_format(struct txn *t)
+{
+	GString *j = g_string_new(JOURNAL_MAGIC);
+
+	for (guint i = 0; i < t->ops->len; i++) {
+		const struct op *op = t->ops->pdata[i];
+		gsize len;
+		const char *p = g_bytes_get_data(op->data, &len);
+
+		if (op->kind == OP_WRITE)
+			g_string_append_printf(j, "W %s %zu\n", op->rel, len);
+		else
+			g_string_append_printf(j, "A %s %" G_GINT64_FORMAT " %zu\n", op->rel,
+					       op->offset, len);
+		g_string_append_len(j, p, (gssize)len);
+		g_string_append_c(j, '\n');
+	}
+	g_string_append(j, "END\n");
+	return j;
+}
+
+/* Offsets of appends: the file's size plus earlier appends in this txn. */
+static void
+set_offsets(struct txn *t)
+{
+	GHashTable *sizes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+
+	for (guint i = 0; i < t->ops->len; i++) {
+		struct op *op = t->ops->pdata[i];
+		gint64 *sz;
+
+		if (op->kind != OP_APPEND)
+			continue;
+		sz = g_hash_table_lookup(sizes, op->rel);
+		if (sz == NULL) {
+			char *path = g_build_filename(t->st->dir, op->rel, NULL);
+
+			sz = g_new(gint64, 1);
+			*sz = file_size(path);
+			g_free(path);
+			g_hash_table_insert(sizes, op->rel, sz);
+		}
+		op->offset = *sz;
+		*sz += (gint64)g_bytes_get_size(op->data);
+	}
+	g_hash_table_unref(sizes);
+}
+
+int
+txn_commit(struct txn *t, GString *err)
+{
+	struct store *st = t->st;
+	char *jdir = g_build_filename(st->dir, "journal", NULL);
+	char *jpath = g_strdup_printf("%s/%" G_GUINT64_FORMAT, jdir, ++st->journal_seq);
+	GString *j;
+	int rc = -1;
+
+	if (t->next_id != st->next_id) {
+		char *n = g_strdup_printf("%d\n", t->next_id);
+
+		add_op(t, OP_WRITE, g_strdup("next-id"), g_bytes_new_take(n, strlen(n)));
+	}
+	set_offsets(t);
+	j = journal_format(t);
+	if (util_write_atomic(jpath, j->str, j->len, err) < 0)
+		goto out;
+	store_step();
+	for (guint i = 0; i < t->ops->len; i++)
+		if (apply_op(st, t->ops->pdata[i], err) < 0)
+			goto out;
+	if (unlink(jpath) < 0 || util_fsync_dir(jdir, err) < 0) {
+		fail(err, "%s: %s", jpath, g_strerror(errno));
+		goto out;
+	}
+	store_step();
+	st->next_id = t->next_id;
+	for (guint i = 0; i < t->keys->len; i++)
+		g_hash_table_add(st->processed, g_strdup(t->keys->pdata[i]));
+	while (t->put->len > 0)
+		store_install(st, g_ptr_array_steal_index(t->put, 0));
+	g_ptr_array_set_size(t->ops, 0);
+	rc = 0;
+out:
+	if (j)
+		g_string_free(j, TRUE);
+	g_free(jpath);
+	g_free(jdir);
+	return rc;
+}
+
+/* Parse and apply one journal file; a torn one (no END) is dropped. */
+static int
+replay_one(struct store *st, const char *path, GString *err)
+{
+	char *data = NULL;
+	gsize len;
+	const char *p, *end;
+	GPtrArray *ops = g_ptr_array_new_with_free_func((GDestroyNotify)op_free);
+	int rc = -1;
+
+	if (util_read_file(path, 0, &data, &len, err) < 0)
+		goto out;
+	end = data + len;
+	if (len < strlen(JOURNAL_MAGIC) || memcmp(data, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0)
+		goto torn;
+	p = data + strlen(JOURNAL_MAGIC);
+	for (;;) {
+		const char *nl = memchr(p, '\n', (gsize)(end - p));
+		char **f;
+		struct op *op;
+		guint64 n;
+
+		if (nl == NULL)
+			goto torn;
+		if (nl - p == 3 && memcmp(p, "END", 3) == 0)
+			break;
+		{
+			char *hdr = g_strndup(p, (gsize)(nl - p));
+
+			f = g_strsplit(hdr, " ", 4);
+			g_free(hdr);
+		}
+		p = nl + 1;
+		op = g_new0(struct op, 1);
+		g_ptr_array_add(ops, op);
+		if (f[0] && f[1] && f[2] && (f[0][0] == 'W' || (f[0][0] == 'A' && f[3]))) {
+			op->kind = f[0][0];
+			op->rel = g_strdup(f[1]);
+			op->offset = op->kind == 'A' ? g_ascii_strtoll(f[2], NULL, 10) : 0;
+			n = g_ascii_strtoull(op->kind == 'A' ? f[3] : f[2], NULL, 10);
+		} else {
+			n = G_MAXUINT64;
+		}
+		g_strfreev(f);
+		if (n > (guint64)(end - p) || strstr(op->rel ? op->rel : "..", "..") || !op->rel)
+			goto torn;
+		op->data = g_bytes_new(p, n);
+		p += n + 1;
+	}
+	for (guint i = 0; i < ops->len; i++)
+		if (apply_op(st, ops->pdata[i], err) < 0)
+			goto out;
+	log_notice("journal %s: replayed %u changes", path, ops->len);
+	rc = 0;
+	goto out;
+torn:
+	log_warnx("journal %s: incomplete, dropped", path);
+	rc = 0;
+out:
+	if (rc == 0 && unlink(path) < 0)
+		rc = fail(err, "%s: %s", path, g_strerror(errno));
+	g_ptr_array_unref(ops);
+	g_free(data);
+	return rc;
+}
+
+static gint
+cmp_num(gconstpointer a, gconstpointer b)
+{
+	guint64 x = g_ascii_strtoull(*(char *const *)a, NULL, 10);
+	guint64 y = g_ascii_strtoull(*(char *const *)b, NULL, 10);
+
+	return (x > y) - (x < y);
+}
+
+int
+journal_replay(struct store *st, GString *err)
+{
+	char *jdir = g_build_filename(st->dir, "journal", NULL);
+	GDir *d = g_dir_open(jdir, 0, NULL);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+	int rc = 0;
+
+	while (d && (name = g_dir_read_name(d)) != NULL)
+		if (strspn(name, "0123456789") == strlen(name))
+			g_ptr_array_add(names, g_strdup(name));
+		else if (g_str_has_suffix(name, ".tmp")) {
+			char *tmp = g_build_filename(jdir, name, NULL);
+
+			unlink(tmp);        /* never renamed: never committed */
+			g_free(tmp);
+		}
+	if (d)
+		g_dir_close(d);
+	g_ptr_array_sort(names, cmp_num);
+	for (guint i = 0; rc == 0 && i < names->len; i++) {
+		char *path = g_build_filename(jdir, names->pdata[i], NULL);
+		guint64 seq = g_ascii_strtoull(names->pdata[i], NULL, 10);
+
+		rc = replay_one(st, path, err);
+		if (seq > st->journal_seq)
+			st->journal_seq = seq;
+		g_free(path);
+	}
+	if (rc == 0 && names->len)
+		rc = util_fsync_dir(jdir, err);
+	g_ptr_array_unref(names);
+	g_free(jdir);
+	return rc;
+}

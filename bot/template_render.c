@@ -1,0 +1,201 @@
+/*
+ * template_render.c - filling a checked template with values.
+ *
+ * Values are plain text.  A value of several lines keeps the layout of the
+ * line it is placed on: each of its lines after the first is given the
+ * white space that precedes the placeholder, and, when the placeholder
+ * ends its line right after a bullet ("- ", "* ", "+ "), the bullet too.
+ * So "  - {{topics}}" gives one bullet per topic.  Trailing line ends of a
+ * value are dropped (the template decides the line ends).
+ *
+ * The result is tidied so that templates need not be careful about empty
+ * values: trailing white space is cut from every line, runs of blank lines
+ * become one, blank lines at the start and the end go, and the body ends
+ * with exactly one LF.  The Subject becomes one clean line.  Both are
+ * bounded (TEMPLATE_MAX_SUBJECT, TEMPLATE_MAX_BODY), however large the
+ * values are.
+ */
+#include <string.h>
+
+#include "template_p.h"
+#include "util.h"
+
+/* Room for the Subject before it is cleaned and cut to its bound. */
+#define RENDER_SUBJECT_ROOM 4096
+
+struct render_out {
+	GString *s;
+	gsize cap;              /* s never grows beyond this */
+};
+
+static void
+render_add(struct render_out *o, const char *p, gsize n)
+{
+	if (o->s->len >= o->cap)
+		return;
+	g_string_append_len(o->s, p, MIN(n, o->cap - o->s->len));
+}
+
+static const char *
+render_value(GHashTable *vars, const char *name)
+{
+	const char *v = vars ? g_hash_table_lookup(vars, name) : NULL;
+
+	return v ? v : "";
+}
+
+static gboolean
+render_blank(const char *s)
+{
+	return s[strspn(s, " \t\r\n")] == '\0';
+}
+
+/* What continuation lines of a value start with, given the text before it. */
+static char *
+render_lead(const char *before, gboolean ends_line)
+{
+	size_t ws = strspn(before, " \t");
+	const char *rest = before + ws;
+
+	if (*rest == '\0')
+		return g_strdup(before);
+	if (ends_line && strchr("-*+", *rest) && rest[1] == ' ' &&
+	    rest[1 + strspn(rest + 1, " ")] == '\0')
+		return g_strdup(before);
+	return g_strdup("");
+}
+
+/* Append value v, a placeholder's value, at the end of o. */
+static void
+render_insert(struct render_out *o, const char *v, gboolean ends_line)
+{
+	gsize start = o->s->len;
+	char *before, *lead, *raw, *text, **lines;
+
+	while (start > 0 && o->s->str[start - 1] != '\n')
+		start--;
+	before = g_strndup(o->s->str + start, o->s->len - start);
+	lead = render_lead(before, ends_line);
+	raw = g_strndup(v, o->cap);     /* a huge value is cut before it is copied */
+	text = g_strchomp(util_clean_text(raw, o->cap));
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i] && o->s->len < o->cap; i++) {
+		if (i > 0) {
+			render_add(o, "\n", 1);
+			if (lines[i][0] != '\0')
+				render_add(o, lead, strlen(lead));
+		}
+		render_add(o, lines[i], strlen(lines[i]));
+	}
+	g_strfreev(lines);
+	g_free(text);
+	g_free(raw);
+	g_free(lead);
+	g_free(before);
+}
+
+/* One template line with its placeholders replaced (no LF added). */
+static void
+render_line(struct render_out *o, const char *line, GHashTable *vars)
+{
+	const char *p = line, *open, *close;
+
+	while ((open = strstr(p, "{{")) != NULL && (close = strstr(open + 2, "}}")) != NULL) {
+		char *name = g_strndup(open + 2, close - open - 2);
+
+		render_add(o, p, open - p);
+		render_insert(o, render_value(vars, name), render_blank(close + 2));
+		g_free(name);
+		p = close + 2;
+	}
+	render_add(o, p, strlen(p));
+}
+
+/* The body lines, sections applied. */
+static void
+render_body(struct render_out *o, char **body, GHashTable *vars)
+{
+	gboolean show[TEMPLATE_MAX_DEPTH + 1] = { TRUE };
+	int depth = 0;
+
+	for (int i = 0; body[i] && o->s->len < o->cap; i++) {
+		char *name;
+		enum tpl_tag tag = template_section(body[i], &name);
+		gboolean full;
+
+		switch (tag) {
+		case TAG_IF:
+		case TAG_UNLESS:
+			/* load time guarantees depth < TEMPLATE_MAX_DEPTH here */
+			full = !render_blank(render_value(vars, name));
+			show[depth + 1] = show[depth] && (tag == TAG_IF ? full : !full);
+			depth++;
+			break;
+		case TAG_END:
+			depth--;
+			break;
+		case TAG_VAR:
+			if (show[depth]) {
+				render_line(o, body[i], vars);
+				render_add(o, "\n", 1);
+			}
+			break;
+		}
+		g_free(name);
+	}
+}
+
+/* Cut trailing white space of lines and fold blank runs (transfer full). */
+static char *
+render_tidy(const char *text)
+{
+	char **lines = g_strsplit(text, "\n", -1);
+	GString *out = g_string_new(NULL);
+	gboolean blank_pending = FALSE;
+
+	for (int i = 0; lines[i]; i++) {
+		g_strchomp(lines[i]);
+		if (lines[i][0] == '\0') {
+			blank_pending = out->len > 0;
+			continue;
+		}
+		if (blank_pending)
+			g_string_append_c(out, '\n');
+		blank_pending = FALSE;
+		g_string_append(out, lines[i]);
+		g_string_append_c(out, '\n');
+	}
+	g_strfreev(lines);
+	if (out->len == 0)
+		g_string_append_c(out, '\n');
+	return g_string_free(out, FALSE);
+}
+
+int
+template_render(const struct templates *t, const char *name, GHashTable *vars,
+		char **subject, char **body, GString *err)
+{
+	const struct tpl *tp = name ? g_hash_table_lookup(t->by_name, name) : NULL;
+	struct render_out o;
+	char *clean;
+
+	*subject = NULL;
+	*body = NULL;
+	if (tp == NULL)
+		return fail(err, "no template named \"%s\"", name ? name : "(null)");
+
+	o.s = g_string_new(NULL);
+	o.cap = RENDER_SUBJECT_ROOM;
+	render_line(&o, tp->subject, vars);
+	*subject = util_clean_line(o.s->str, TEMPLATE_MAX_SUBJECT);
+
+	/* One byte is kept for the final LF. */
+	g_string_truncate(o.s, 0);
+	o.cap = TEMPLATE_MAX_BODY - 1;
+	render_body(&o, tp->body, vars);
+	clean = util_clean_text(o.s->str, TEMPLATE_MAX_BODY - 1);
+	*body = render_tidy(clean);
+	g_free(clean);
+	g_string_free(o.s, TRUE);
+	return 0;
+}

@@ -1,0 +1,219 @@
+/*
+ * classify.c - deciding the kind of a mail by its form.
+ *
+ * Order matters: mail that must not be answered first, then the short
+ * forms (help, commands, the proposal form), then RSVPs (a few own lines
+ * saying "attend" or "can't make it", or a reply to an announcement), then
+ * proposals (anything long enough to describe an MC).
+ */
+#include <string.h>
+
+#include "classify.h"
+#include "extract.h"
+#include "rsvp.h"
+
+#define RSVP_MAX_OWN 700        /* bytes of own text an RSVP has at most */
+#define RSVP_SUBJECT_OWN 300    /* an RSVP by its Subject alone has less to say */
+#define PROPOSAL_MIN_OWN 200    /* a proposal says at least this much */
+
+static const char *const command_verbs[] = {
+	"list", "show", "accept", "reject", "waitlist", "withdraw", "merge", "lead",
+	"rename", "note", "cfp", "deadline", "announce", "digest", "release", "undo",
+	"confirm", NULL
+};
+
+const char *
+kind_name(enum mail_kind k)
+{
+	static const char *const names[] = { "ignored", "help", "command", "rsvp", "proposal",
+					     "unknown" };
+	return names[k];
+}
+
+static gboolean
+has_word(const char *hay, const char *re)
+{
+	return g_regex_match_simple(re, hay, G_REGEX_CASELESS | G_REGEX_MULTILINE, 0);
+}
+
+const char *
+classify_drop_reason(const struct mail *m, const char *list_address)
+{
+	if (m->auto_submitted && g_ascii_strcasecmp(m->auto_submitted, "no") != 0)
+		return "auto-submitted";
+	if (m->return_path && (m->return_path[0] == '\0' ||
+			       g_ascii_strncasecmp(m->return_path, "mailer-daemon", 13) == 0))
+		return "bounce";
+	if (m->from_addr && g_ascii_strncasecmp(m->from_addr, "mailer-daemon@", 14) == 0)
+		return "bounce";
+	if (m->is_report)
+		return "report";
+	if (m->precedence && has_word(m->precedence, "^\\s*(bulk|junk|list)\\b"))
+		return "precedence";
+	if (m->has_list_headers)
+		return "list";
+	if (list_address && m->x_loop && g_ascii_strcasecmp(m->x_loop, list_address) == 0)
+		return "loop";
+	if (list_address && m->from_addr && g_ascii_strcasecmp(m->from_addr, list_address) == 0)
+		return "loop";
+	if (m->from_addr == NULL)
+		return "no-sender";
+	return NULL;
+}
+
+char *
+classify_own_text(const struct mail *m)
+{
+	char *own = extract_strip_quotes(m->text);
+
+	if (*g_strstrip(own) == '\0' && m->attachments->len > 0) {
+		const struct mail_attachment *a = m->attachments->pdata[0];
+
+		g_free(own);
+		own = extract_strip_quotes(a->text);
+		g_strstrip(own);
+	}
+	return own;
+}
+
+const char *
+classify_command_verb(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	for (int i = 0; command_verbs[i]; i++) {
+		size_t n = strlen(command_verbs[i]);
+
+		if (g_ascii_strncasecmp(line, command_verbs[i], n) == 0 &&
+		    (line[n] == '\0' || line[n] == ' ' || line[n] == '\t'))
+			return command_verbs[i];
+	}
+	return NULL;
+}
+
+static char *
+subject_core(const char *subject)
+{
+	GRegex *re = g_regex_new("^\\s*((re|fwd?|aw|sv)\\s*:\\s*)+", G_REGEX_CASELESS, 0, NULL);
+	char *s = g_regex_replace_literal(re, subject, -1, 0, "", 0, NULL);
+
+	g_regex_unref(re);
+	return g_strstrip(s);
+}
+
+static gboolean
+is_help(const char *subj, const char *own)
+{
+	return g_ascii_strcasecmp(subj, "help") == 0 ||
+	       (g_ascii_strcasecmp(own, "help") == 0 && strlen(subj) < 40 &&
+		!has_word(subj, "propos"));
+}
+
+/* Every non-empty own line is a command (or "thanks"): a command mail. */
+static gboolean
+is_command(const char *subj, const char *own)
+{
+	char **lines = g_strsplit(own, "\n", -1);
+	int cmds = 0, other = 0;
+
+	if (classify_command_verb(subj) && strlen(subj) < 200)
+		cmds++;
+	for (int i = 0; lines[i]; i++) {
+		char *l = g_strstrip(lines[i]);
+
+		if (*l == '\0' || *l == '#')
+			continue;
+		if (g_ascii_strcasecmp(l, "thanks") == 0 || g_ascii_strcasecmp(l, "quit") == 0)
+			break;
+		if (classify_command_verb(l))
+			cmds++;
+		else
+			other++;
+	}
+	g_strfreev(lines);
+	return cmds > 0 && other == 0;
+}
+
+/* In-Reply-To or References name an announcement (ours or the older form). */
+static gboolean
+replies_to_announcement(const struct mail *m)
+{
+	char *key;
+	int id;
+
+	if (rsvp_announce_id_parse(m->in_reply_to, &key, &id)) {
+		g_free(key);
+		return TRUE;
+	}
+	for (guint i = 0; i < m->references->len; i++)
+		if (rsvp_announce_id_parse(m->references->pdata[i], &key, &id)) {
+			g_free(key);
+			return TRUE;
+		}
+	return FALSE;
+}
+
+/*
+ * A few own lines that RSVP by their Subject, their wording or their
+ * address, or any short reply to an announcement.  A reply in a proposal's
+ * thread must say so in words: leads answer there too.
+ */
+static gboolean
+is_rsvp(const struct mail *m, const char *subj, const char *own, const char *list_address)
+{
+	gsize len = strlen(own);
+
+	if (len > RSVP_MAX_OWN)
+		return FALSE;
+	if (rsvp_to_subaddress(m, list_address) || has_word(subj, "^(\\[[^\\]]*\\]\\s*)*rsvp\\b"))
+		return TRUE;
+	if (rsvp_wording(own) != RSVP_SAYS_NOTHING)
+		return TRUE;
+	if (len < RSVP_SUBJECT_OWN &&
+	    (rsvp_wording(subj) != RSVP_SAYS_NOTHING ||
+	     has_word(subj, "\\b(attendance|attending|registration)\\b")))
+		return TRUE;
+	return replies_to_announcement(m);
+}
+
+/* A text attachment long enough to be a proposal (the body being a cover note). */
+static gboolean
+has_long_attachment(const struct mail *m)
+{
+	for (guint i = 0; i < m->attachments->len; i++) {
+		const struct mail_attachment *a = m->attachments->pdata[i];
+
+		if (a->text && strlen(a->text) >= PROPOSAL_MIN_OWN)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+enum mail_kind
+classify(const struct mail *m, const struct store *st, const char *list_address)
+{
+	char *own, *subj;
+	enum mail_kind k;
+	gsize len;
+
+	if (classify_drop_reason(m, list_address))
+		return KIND_DROP;
+	own = classify_own_text(m);
+	subj = subject_core(m->subject);
+	len = strlen(own);
+	if (is_help(subj, own))
+		k = KIND_HELP;
+	else if (is_command(subj, own))
+		k = KIND_COMMAND;
+	else if (extract_is_form(own) || has_long_attachment(m))
+		k = KIND_PROPOSAL;
+	else if (is_rsvp(m, subj, own, list_address))
+		k = KIND_RSVP;
+	else if (len >= PROPOSAL_MIN_OWN)
+		k = KIND_PROPOSAL;
+	else
+		k = KIND_UNKNOWN;
+	g_free(subj);
+	g_free(own);
+	return k;
+}
