@@ -1,10 +1,10 @@
 /*
  * run.c - the main job, for `mcbot once` and `mcbot run`.
  *
- * One mail = one transaction: parse, dispatch to a handler, commit the
- * store changes and queued replies together, then move the mail.  Only
- * after the commit may the mail leave the inbox; only after the commit
- * are its replies sent.  A mail whose key is already processed is moved
+ * One mail = one transaction: parse, dispatch to a handler, stage the
+ * store changes and queued replies together.  A batch of staged
+ * transactions is made durable by one journal record (store_flush); only
+ * then do the mails leave the inbox and their replies go out.  A mail whose key is already processed is moved
  * without being handled again.
  */
 #include <signal.h>
@@ -84,10 +84,8 @@ run_item(struct runner *r, struct inbox_item *it, GString *err)
 		goto out;
 	}
 	txn_processed(t, m->key);
-	rc = txn_commit(t, err);
+	txn_stage(t);           /* made durable for the whole batch in drain() */
 	txn_free(t);
-	if (rc < 0)
-		goto out;
 	it->folder = res.folder;
 	if (res.folder == FOLDER_DROPPED)
 		r->rs->dropped++;
@@ -150,6 +148,10 @@ drain(struct runner *r, struct inbox *ib, GString *err)
 			break;
 		for (guint i = 0; i < items->len && rc == 0; i++)
 			rc = run_item(r, items->pdata[i], err);
+		/* Group commit: one journal record for the batch, before any
+		 * mail moves or any reply goes out. */
+		if (rc == 0)
+			rc = store_flush(r->st, err);
 		if (rc < 0)
 			break;      /* unwritable state: stop before moving anything */
 		rc = inbox_finish(ib, items, err);

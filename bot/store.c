@@ -141,6 +141,7 @@ store_open(const char *state_dir, struct store **out, GString *err)
 	st->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	st->by_slug = g_hash_table_new(g_str_hash, g_str_equal);
 	st->by_thread = g_hash_table_new(g_str_hash, g_str_equal);
+	store_pending_init(st);
 	if (util_mkdirs(state_dir, err) < 0 || store_lock(st, err) < 0)
 		goto bad;
 	for (int i = 0; dirs[i]; i++) {
@@ -172,6 +173,9 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	if (st->pending && st->pending->len)
+		log_warnx("store: %u staged changes dropped at close", st->pending->len);
+	store_pending_free(st);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	g_hash_table_unref(st->by_thread);

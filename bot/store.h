@@ -92,12 +92,24 @@ void txn_queue_mail(struct txn *t, const char *name, GBytes *data);
 void txn_processed(struct txn *t, const char *key);
 
 /*
- * Make the transaction durable and apply it.  -1 only when the state
- * directory cannot be written (the caller stops: that is fatal).
- * Test hook: MCBOT_CRASH_AFTER=N in the environment exits the process
- * after the N-th durable step.
+ * Make the transaction durable and apply it (txn_stage + store_flush).
+ * -1 only when the state directory cannot be written (the caller stops:
+ * that is fatal).  Test hook: MCBOT_CRASH_AFTER=N in the environment
+ * exits the process after the N-th durable step.
  */
 int txn_commit(struct txn *t, GString *err);
+
+/*
+ * Group commit.  txn_stage() applies the transaction to memory at once
+ * (later mails of a batch see it) and queues its file changes;
+ * store_flush() writes everything staged as ONE journal record (fsync),
+ * applies it, syncs the file system and removes the record.  Nothing that
+ * depends on a staged change (moving the mail, sending its replies) may
+ * happen before store_flush() returned 0.  store_close() drops what was
+ * staged and not flushed - as a crash would.
+ */
+void txn_stage(struct txn *t);
+int store_flush(struct store *st, GString *err);
 
 /* Count a durable step for the crash-at-every-step tests. */
 void store_step(void);

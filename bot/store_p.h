@@ -16,6 +16,8 @@ struct store {
 	GHashTable *by_thread;      /* message id -> struct mc * (borrowed) */
 	int next_id;
 	guint64 journal_seq;
+	GPtrArray *pending;         /* struct op * staged by txn_stage, not yet on disk */
+	GHashTable *sizes;          /* relpath -> gint64 *: file sizes after the pending appends */
 };
 
 /* store_mc.c: the proposal file and the rsvps file. */
@@ -30,5 +32,7 @@ void store_install(struct store *st, struct mc *mc);
 
 /* store_txn.c: replay journal files left by a crash. */
 int journal_replay(struct store *st, GString *err);
+void store_pending_init(struct store *st);
+void store_pending_free(struct store *st);
 
 #endif

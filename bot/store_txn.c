@@ -12,8 +12,10 @@
  *   "W <relpath> <len>\n<bytes>\n" or "A <relpath> <offset> <len>\n<bytes>\n",
  * then "END\n".  A file without END was never committed and is dropped.
  */
+#define _GNU_SOURCE             /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -213,6 +215,34 @@ file_size(const char *path)
 	return stat(path, &sb) == 0 ? (gint64)sb.st_size : 0;
 }
 
+/* Whole file: tmp + rename, not synced: store_flush() syncs the file
+ * system once before the journal record goes away. */
+static int
+apply_write(const char *path, GBytes *data, GString *err)
+{
+	gsize len;
+	const char *p = g_bytes_get_data(data, &len);
+	char *tmp = g_strconcat(path, ".tmp", NULL);
+	int fd, rc = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = fail(err, "%s: %s", tmp, g_strerror(errno));
+		goto out;
+	}
+	if (write(fd, p, len) != (ssize_t)len)
+		rc = fail(err, "%s: %s", tmp, g_strerror(errno ? errno : ENOSPC));
+	if (close(fd) < 0 && rc == 0)
+		rc = fail(err, "%s: %s", tmp, g_strerror(errno));
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = fail(err, "rename %s: %s", path, g_strerror(errno));
+	if (rc < 0)
+		unlink(tmp);
+out:
+	g_free(tmp);
+	return rc;
+}
+
 /* Append data at offset: truncate there first, so a replay is idempotent. */
 static int
 apply_append(const char *path, gint64 offset, GBytes *data, GString *err)
@@ -221,12 +251,10 @@ apply_append(const char *path, gint64 offset, GBytes *data, GString *err)
 	const char *p = g_bytes_get_data(data, &len);
 	int fd, rc = 0;
 
-	if (ensure_parent(path, err) < 0)
-		return -1;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail(err, "%s: %s", path, g_strerror(errno));
-	if (ftruncate(fd, offset) < 0 || pwrite(fd, p, len, offset) != (ssize_t)len || fsync(fd) < 0)
+	if (ftruncate(fd, offset) < 0 || pwrite(fd, p, len, offset) != (ssize_t)len)
 		rc = fail(err, "%s: %s", path, g_strerror(errno));
 	if (close(fd) < 0 && rc == 0)
 		rc = fail(err, "%s: %s", path, g_strerror(errno));
@@ -237,31 +265,38 @@ static int
 apply_op(struct store *st, const struct op *op, GString *err)
 {
 	char *path = g_build_filename(st->dir, op->rel, NULL);
-	int rc;
+	int rc = ensure_parent(path, err);
 
-	if (op->kind == OP_WRITE) {
-		gsize len;
-		const char *p = g_bytes_get_data(op->data, &len);
-
-		rc = ensure_parent(path, err);
-		if (rc == 0)
-			rc = util_write_atomic(path, p, len, err);
-	} else {
-		rc = apply_append(path, op->offset, op->data, err);
-	}
+	if (rc == 0)
+		rc = op->kind == OP_WRITE ? apply_write(path, op->data, err)
+					  : apply_append(path, op->offset, op->data, err);
 	g_free(path);
 	if (rc == 0)
 		store_step();
 	return rc;
 }
 
+/* Every change applied so far reaches the disk. */
+static int
+sync_all(struct store *st, GString *err)
+{
+	int fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return fail(err, "%s: %s", st->dir, g_strerror(errno));
+	if (syncfs(fd) < 0)
+		rc = fail(err, "syncfs %s: %s", st->dir, g_strerror(errno));
+	close(fd);
+	return rc;
+}
+
 static GString *
-journal_format(struct txn *t)
+journal_format(GPtrArray *ops)
 {
 	GString *j = g_string_new(JOURNAL_MAGIC);
 
-	for (guint i = 0; i < t->ops->len; i++) {
-		const struct op *op = t->ops->pdata[i];
+	for (guint i = 0; i < ops->len; i++) {
+		const struct op *op = ops->pdata[i];
 		gsize len;
 		const char *p = g_bytes_get_data(op->data, &len);
 
@@ -277,73 +312,114 @@ journal_format(struct txn *t)
 	return j;
 }
 
-/* Offsets of appends: the file's size plus earlier appends in this txn. */
-static void
-set_offsets(struct txn *t)
+void
+store_pending_init(struct store *st)
 {
-	GHashTable *sizes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-
-	for (guint i = 0; i < t->ops->len; i++) {
-		struct op *op = t->ops->pdata[i];
-		gint64 *sz;
-
-		if (op->kind != OP_APPEND)
-			continue;
-		sz = g_hash_table_lookup(sizes, op->rel);
-		if (sz == NULL) {
-			char *path = g_build_filename(t->st->dir, op->rel, NULL);
-
-			sz = g_new(gint64, 1);
-			*sz = file_size(path);
-			g_free(path);
-			g_hash_table_insert(sizes, op->rel, sz);
-		}
-		op->offset = *sz;
-		*sz += (gint64)g_bytes_get_size(op->data);
-	}
-	g_hash_table_unref(sizes);
+	st->pending = g_ptr_array_new_with_free_func((GDestroyNotify)op_free);
+	st->sizes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
-int
-txn_commit(struct txn *t, GString *err)
+void
+store_pending_free(struct store *st)
+{
+	if (st->pending)
+		g_ptr_array_unref(st->pending);
+	if (st->sizes)
+		g_hash_table_unref(st->sizes);
+	st->pending = NULL;
+	st->sizes = NULL;
+}
+
+/* The size a file will have once everything staged is applied. */
+static gint64 *
+staged_size(struct store *st, const char *rel)
+{
+	gint64 *sz = g_hash_table_lookup(st->sizes, rel);
+
+	if (sz == NULL) {
+		char *path = g_build_filename(st->dir, rel, NULL);
+
+		sz = g_new(gint64, 1);
+		*sz = file_size(path);
+		g_free(path);
+		g_hash_table_insert(st->sizes, g_strdup(rel), sz);
+	}
+	return sz;
+}
+
+void
+txn_stage(struct txn *t)
 {
 	struct store *st = t->st;
-	char *jdir = g_build_filename(st->dir, "journal", NULL);
-	char *jpath = g_strdup_printf("%s/%" G_GUINT64_FORMAT, jdir, ++st->journal_seq);
-	GString *j;
-	int rc = -1;
 
 	if (t->next_id != st->next_id) {
 		char *n = g_strdup_printf("%d\n", t->next_id);
 
 		add_op(t, OP_WRITE, g_strdup("next-id"), g_bytes_new_take(n, strlen(n)));
 	}
-	set_offsets(t);
-	j = journal_format(t);
-	if (util_write_atomic(jpath, j->str, j->len, err) < 0)
-		goto out;
-	store_step();
-	for (guint i = 0; i < t->ops->len; i++)
-		if (apply_op(st, t->ops->pdata[i], err) < 0)
-			goto out;
-	if (unlink(jpath) < 0 || util_fsync_dir(jdir, err) < 0) {
-		fail(err, "%s: %s", jpath, g_strerror(errno));
-		goto out;
+	for (guint i = 0; i < t->ops->len; i++) {
+		struct op *op = t->ops->pdata[i];
+
+		if (op->kind == OP_APPEND) {
+			gint64 *sz = staged_size(st, op->rel);
+
+			op->offset = *sz;
+			*sz += (gint64)g_bytes_get_size(op->data);
+		}
 	}
-	store_step();
+	while (t->ops->len > 0)
+		g_ptr_array_add(st->pending, g_ptr_array_steal_index(t->ops, 0));
 	st->next_id = t->next_id;
 	for (guint i = 0; i < t->keys->len; i++)
 		g_hash_table_add(st->processed, g_strdup(t->keys->pdata[i]));
+	g_ptr_array_set_size(t->keys, 0);
 	while (t->put->len > 0)
 		store_install(st, g_ptr_array_steal_index(t->put, 0));
-	g_ptr_array_set_size(t->ops, 0);
+}
+
+int
+store_flush(struct store *st, GString *err)
+{
+	char *jdir, *jpath;
+	GString *j;
+	int rc = -1;
+
+	if (st->pending->len == 0)
+		return 0;
+	jdir = g_build_filename(st->dir, "journal", NULL);
+	jpath = g_strdup_printf("%s/%" G_GUINT64_FORMAT, jdir, ++st->journal_seq);
+	j = journal_format(st->pending);
+	if (util_write_atomic(jpath, j->str, j->len, err) < 0)
+		goto out;
+	store_step();
+	for (guint i = 0; i < st->pending->len; i++)
+		if (apply_op(st, st->pending->pdata[i], err) < 0)
+			goto out;
+	if (sync_all(st, err) < 0)
+		goto out;
+	if (unlink(jpath) < 0) {
+		fail(err, "%s: %s", jpath, g_strerror(errno));
+		goto out;
+	}
+	if (util_fsync_dir(jdir, err) < 0)
+		goto out;
+	store_step();
+	log_debug(LOG_AREA_STORE, "flushed %u changes", st->pending->len);
+	g_ptr_array_set_size(st->pending, 0);
+	g_hash_table_remove_all(st->sizes);
 	rc = 0;
 out:
-	if (j)
-		g_string_free(j, TRUE);
+	g_string_free(j, TRUE);
 	g_free(jpath);
 	g_free(jdir);
 	return rc;
+}
+
+int
+txn_commit(struct txn *t, GString *err)
+{
+	txn_stage(t);
+	return store_flush(t->st, err);
 }
 
 /* Parse and apply one journal file; a torn one (no END) is dropped. */
@@ -398,6 +474,8 @@ replay_one(struct store *st, const char *path, GString *err)
 	for (guint i = 0; i < ops->len; i++)
 		if (apply_op(st, ops->pdata[i], err) < 0)
 			goto out;
+	if (sync_all(st, err) < 0)
+		goto out;
 	log_notice("journal %s: replayed %u changes", path, ops->len);
 	rc = 0;
 	goto out;
