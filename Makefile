@@ -7,6 +7,8 @@ SBINDIR  ?= $(PREFIX)/sbin
 DATADIR  ?= $(PREFIX)/share/mcbot
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+MANDIR   ?= $(PREFIX)/share/man
 DESTDIR  ?=
 
 BUILD    ?= build
@@ -75,13 +77,22 @@ unit: all units
 demo: deps all
 	@sh build-aux/demo $(CURDIR)/$(BUILD)/mcbot
 
+# The units name /usr/local/bin/mcbot and /etc/mcbot: rewritten for BINDIR and SYSCONFDIR.
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(SYSCONFDIR)/mcbot
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(SYSCONFDIR)/mcbot \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/mcbot $(DESTDIR)$(BINDIR)/mcbot
 	install -m 0644 templates/*.txt templates/form.in $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 config/mcbot.conf $(DESTDIR)$(SYSCONFDIR)/mcbot/mcbot.conf.example
-	install -d $(DESTDIR)$(UNITDIR)
-	install -m 0644 systemd/*.service systemd/*.timer $(DESTDIR)$(UNITDIR)/ 2>/dev/null || true
+	for u in systemd/*.service systemd/*.timer; do \
+		sed -e 's|/usr/local/bin/mcbot|$(BINDIR)/mcbot|g' \
+		    -e 's|/etc/mcbot/|$(SYSCONFDIR)/mcbot/|g' "$$u" >"$(DESTDIR)$(UNITDIR)/$${u##*/}" && \
+		chmod 0644 "$(DESTDIR)$(UNITDIR)/$${u##*/}" || exit 1; \
+	done
+	install -m 0644 systemd/mcbot.sysusers $(DESTDIR)$(SYSUSERSDIR)/mcbot.conf
+	install -m 0644 man/mcbot.8 $(DESTDIR)$(MANDIR)/man8/mcbot.8
+	install -m 0644 man/mcbot.conf.5 $(DESTDIR)$(MANDIR)/man5/mcbot.conf.5
 
 clean:
 	rm -rf build build-san demo-run

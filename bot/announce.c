@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "compose.h"
 #include "log.h"
+#include "mail.h"
 #include "outbox.h"
 #include "util.h"
 
@@ -223,6 +224,7 @@ announce_main(const struct config *cfg, int argc, char **argv)
 		status = 2;
 		goto out;
 	}
+	mail_init();                /* GMime builds the mail */
 	if (templates_load(cfg->templates_dir, &tpl, errs) < 0) {
 		fprintf(stderr, "mcbot: templates:\n%s", errs->str);
 		goto out;

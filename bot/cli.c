@@ -1,5 +1,5 @@
 /*
- * cli.c - list, show and check-config for operators.
+ * cli.c - list and show for operators (check-config: cli_check.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,32 +25,7 @@ open_store(const struct config *cfg)
 struct mc *
 cli_find_mc(const struct store *st, const char *name)
 {
-	const char *num = g_ascii_strncasecmp(name, "mc-", 3) == 0 ? name + 3 : name;
-	GPtrArray *all = store_mcs(st);
-	struct mc *found = NULL;
-	char *slug;
-
-	if (*num && strspn(num, "0123456789") == strlen(num))
-		return store_mc_by_id(st, atoi(num));
-	if ((found = store_mc_by_slug(st, name)) != NULL)
-		return found;
-	slug = util_slugify(name, 80);
-	for (guint i = 0; i < all->len; i++) {
-		struct mc *mc = all->pdata[i];
-		char *s = util_slugify(mc->title, 80);
-
-		if (strcmp(s, slug) == 0) {
-			if (found) {
-				g_free(s);
-				found = NULL;
-				break;
-			}
-			found = mc;
-		}
-		g_free(s);
-	}
-	g_free(slug);
-	return found;
+	return store_find_mc(st, name);
 }
 
 int
@@ -122,21 +97,4 @@ cli_show(const struct config *cfg, int argc, char **argv)
 	printf("\n%s\n", mc->p->description ? mc->p->description : "");
 	store_close(st);
 	return 0;
-}
-
-int
-cli_check_config(const struct config *cfg)
-{
-	GString *errs = g_string_new(NULL);
-	struct templates *t = NULL;
-	int rc = templates_load(cfg->templates_dir, &t, errs);
-
-	if (rc < 0)
-		fputs(errs->str, stderr);
-	else
-		printf("%s: configuration and templates are fine\n",
-		       cfg->path ? cfg->path : "(embedded default)");
-	templates_free(t);
-	g_string_free(errs, TRUE);
-	return rc < 0 ? 1 : 0;
 }

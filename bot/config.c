@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "config_p.h"
+#include "config_secrets.h"
 #include "util.h"
 
 #ifndef MCBOT_DATADIR
@@ -50,6 +51,7 @@ const struct config_key config_keys[] = {
 	{ "imap", "folder_prefix", K_NAME, F(imap_folder_prefix), 0, 0 },
 	{ "imap", "timeout", K_INT, F(imap_timeout), 1, 3600 },
 	{ "imap", "batch", K_INT, F(imap_batch), 1, 10000 },
+	{ "imap", "idle_renew", K_DURATION, F(imap_idle_renew), 5, 29 * 60 - 1 },
 	{ "smtp", "deliver", K_DELIVER, F(deliver), 0, 0 },
 	{ "smtp", "folder", K_PATH, F(deliver_folder), 0, 0 },
 	{ "smtp", "url", K_URL, F(smtp_url), 0, 0 },
@@ -62,13 +64,32 @@ const struct config_key config_keys[] = {
 	{ "store", "state_dir", K_PATH, F(state_dir), 0, 0 },
 	{ "store", "templates_dir", K_PATH, F(templates_dir), 0, 0 },
 	{ "cfp", "deadline", K_TEXT, F(deadline), 0, 0 },
+	{ "organizers", "addresses", K_ADDRS, F(organizers), 0, 0 },
+	{ "organizers", "authserv_id", K_HOST, F(authserv_id), 0, 0 },
+	{ "organizers", "received_by", K_HOST, F(received_by), 0, 0 },
+	{ "organizers", "pgp_fingerprints", K_PGPKEYS, F(pgp_keys), 0, 0 },
+	{ "organizers", "gnupg_home", K_PATH, F(gnupg_home), 0, 0 },
+	{ "organizers", "token_secret_file", K_SECRET, SECRET_TOKEN, 0, 0 },
+	{ "organizers", "read_proof", K_PROOFS, F(read_proof), 0, 0 },
+	{ "organizers", "change_proof", K_PROOFS, F(change_proof), 0, 0 },
+	{ "organizers", "hold_decisions", K_BOOL, F(hold_decisions), 0, 0 },
+	{ "organizers", "refusal_interval", K_DURATION, F(refusal_interval), 60, 30 * 86400 },
+	{ "organizers", "token_lifetime", K_DURATION, F(token_lifetime), 60, 30 * 86400 },
+	{ "organizers", "pgp_max_age", K_DURATION, F(pgp_max_age), 60, 365 * 86400 },
 	{ "daemon", "poll_interval", K_INT, F(poll_interval), 1, 86400 },
+	{ "digest", "enabled", K_BOOL, F(digest_enabled), 0, 0 },
+	{ "digest", "day", K_WEEKDAY, F(digest_day), 0, 0 },
+	{ "digest", "time", K_CLOCK, F(digest_time), 0, 0 },
+	{ "digest", "timezone", K_TZ, F(digest_timezone), 0, 0 },
 	{ "limits", "max_message_size", K_SIZE, F(max_message_size), 1 * KiB, 1024 * 1024 * KiB },
 	{ "limits", "max_text_size", K_SIZE, F(max_text_size), 1 * KiB, 64 * 1024 * KiB },
 	{ "limits", "max_mime_parts", K_INT, F(max_mime_parts), 1, 10000 },
 	{ "limits", "max_mime_depth", K_INT, F(max_mime_depth), 1, 100 },
 	{ "limits", "max_headers", K_INT, F(max_headers), 1, 100000 },
 	{ "limits", "parse_cpu_seconds", K_INT, F(parse_cpu_seconds), 1, 600 },
+	{ "limits", "max_replies_per_sender_day", K_INT, F(max_replies_per_sender_day), 0, 100000 },
+	{ "limits", "outbox_brake", K_INT, F(outbox_brake), 0, 10000000 },
+	{ "limits", "max_hard_bounces", K_INT, F(max_hard_bounces), 0, 1000 },
 	{ NULL, NULL, 0, 0, 0, 0 },
 };
 
@@ -99,6 +120,7 @@ config_defaults(void)
 	c->imap_folder_prefix = g_strdup("mcbot");
 	c->imap_timeout = 60;
 	c->imap_batch = 100;
+	c->imap_idle_renew = 25 * 60;
 	c->deliver = DELIVER_FOLDER;
 	c->state_dir = g_strdup("mcbot-state");
 	c->deliver_folder = g_build_filename(c->state_dir, "delivered", NULL);
@@ -106,12 +128,23 @@ config_defaults(void)
 	c->smtp_timeout = 60;
 	c->templates_dir = config_default_templates();
 	c->poll_interval = 60;
+	c->digest_enabled = TRUE;
+	c->digest_day = 1;                  /* Monday, 08:00 UTC */
+	c->digest_time = 8 * 60;
+	c->digest_timezone = g_strdup("UTC");
 	c->max_message_size = 10 * 1024 * 1024;
 	c->max_text_size = 256 * 1024;
 	c->max_mime_parts = 100;
 	c->max_mime_depth = 10;
 	c->max_headers = 500;
 	c->parse_cpu_seconds = 5;
+	c->max_replies_per_sender_day = 10;
+	c->outbox_brake = 1000;
+	c->max_hard_bounces = 3;
+	c->hold_decisions = TRUE;
+	c->refusal_interval = 86400;
+	c->token_lifetime = 2 * 86400;
+	c->pgp_max_age = 7 * 86400;
 	return c;
 }
 
@@ -151,6 +184,13 @@ config_free(struct config *c)
 	g_free(c->state_dir);
 	g_free(c->templates_dir);
 	g_free(c->deadline);
+	g_free(c->digest_timezone);
+	g_strfreev(c->organizers);
+	g_free(c->authserv_id);
+	g_free(c->received_by);
+	g_strfreev(c->pgp_keys);
+	g_free(c->gnupg_home);
+	config_free_secret(c->token_secret);
 	g_free(c);
 }
 
@@ -222,23 +262,65 @@ config_secret_ok(const char *s)
 }
 
 /*
+ * The file a password_file value names (transfer full), or NULL after an
+ * error.  "${CREDENTIALS_DIRECTORY}/name" is a file systemd put there for
+ * LoadCredential=name:...; only that variable, only as a prefix, and the
+ * rest must be a plain file name.
+ */
+static char *
+config_credential_path(struct config_load *ld, int line, const char *what, const char *file)
+{
+	const char *dir = g_getenv("CREDENTIALS_DIRECTORY");
+	const char *name;
+
+	if (!g_str_has_prefix(file, CONFIG_CREDENTIALS_VAR))
+		return g_strdup(file);
+	name = file + strlen(CONFIG_CREDENTIALS_VAR);
+	if (name[0] != '/' || name[1] == '\0' || strchr(name + 1, '/') ||
+	    strcmp(name + 1, "..") == 0 || strcmp(name + 1, ".") == 0) {
+		config_error(ld, line, "%s: expected %s/NAME, NAME being the name given to "
+			     "LoadCredential=", what, CONFIG_CREDENTIALS_VAR);
+		return NULL;
+	}
+	if (dir == NULL || dir[0] != '/') {
+		config_error(ld, line, "%s: %s is not set: systemd sets it for a service with "
+			     "LoadCredential=; outside such a service, name the file itself",
+			     what, CONFIG_CREDENTIALS_VAR);
+		return NULL;
+	}
+	return g_build_filename(dir, name + 1, NULL);
+}
+
+/* config_skip_secrets(): commands that never log in do not read passwords. */
+static gboolean config_no_secrets;
+
+void
+config_skip_secrets(gboolean skip)
+{
+	config_no_secrets = skip;
+}
+
+/*
  * The first line of a password file.  The file must be a regular file that
  * neither group nor others can read: a password readable by every local
  * user is a mistake worth stopping for.
  */
 static char *
-config_read_secret(struct config_load *ld, int line, const char *what, const char *path)
+config_read_secret(struct config_load *ld, int line, const char *what, const char *file)
 {
 	char buf[CONFIG_MAX_PASSWORD + 2];
-	char *secret = NULL;
+	char *secret = NULL, *path;
 	struct stat st;
 	ssize_t n;
 	size_t len = 0;
 	int fd;
 
+	if ((path = config_credential_path(ld, line, what, file)) == NULL)
+		return NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		config_error(ld, line, "%s: %s: %s", what, path, g_strerror(errno));
+		g_free(path);
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -274,6 +356,7 @@ config_read_secret(struct config_load *ld, int line, const char *what, const cha
 out:
 	explicit_bzero(buf, sizeof buf);
 	close(fd);
+	g_free(path);
 	return secret;
 }
 
@@ -295,7 +378,7 @@ config_check_imap(struct config_load *ld, struct config *c)
 		if (config_line(ld, "imap", need[i]) == 0)
 			config_error(ld, mode_line, "[inbox] type is imap but [imap] %s is not set",
 				     need[i]);
-	if (ld->secret[SECRET_IMAP])
+	if (ld->secret[SECRET_IMAP] && !config_no_secrets)
 		c->imap_password = config_read_secret(ld, ld->secret_line[SECRET_IMAP],
 						      "[imap] password_file",
 						      ld->secret[SECRET_IMAP]);
@@ -314,9 +397,76 @@ config_check_smtp(struct config_load *ld, struct config *c)
 		config_error(ld, user_line, "[smtp] user is set but password_file is not");
 	if (pw_line && !user_line)
 		config_error(ld, pw_line, "[smtp] password_file is set but user is not");
-	if (user_line && pw_line)
+	if (user_line && pw_line && !config_no_secrets)
 		c->smtp_password = config_read_secret(ld, pw_line, "[smtp] password_file",
 						      ld->secret[SECRET_SMTP]);
+}
+
+#define CONFIG_MIN_TOKEN_SECRET 16
+
+/* A proof named in read_proof or change_proof needs its own keys. */
+static void
+config_check_proofs(struct config_load *ld, const struct config *c, const char *key, int mask)
+{
+	int line = config_line(ld, "organizers", key);
+
+	if ((mask & CONFIG_PROOF_PGP) && c->pgp_keys == NULL)
+		config_error(ld, line, "[organizers] %s: pgp needs pgp_fingerprints", key);
+	if ((mask & CONFIG_PROOF_DKIM) && c->authserv_id == NULL)
+		config_error(ld, line, "[organizers] %s: dkim needs authserv_id", key);
+	if ((mask & CONFIG_PROOF_TOKEN) && ld->secret[SECRET_TOKEN] == NULL)
+		config_error(ld, line, "[organizers] %s: token needs token_secret_file", key);
+}
+
+/*
+ * [organizers]: read the token secret, check that every proof asked for
+ * can be given, and by default accept every proof that is configured.
+ */
+static void
+config_check_organizers(struct config_load *ld, struct config *c)
+{
+	int available = (c->pgp_keys ? CONFIG_PROOF_PGP : 0) |
+			(c->authserv_id ? CONFIG_PROOF_DKIM : 0) |
+			(ld->secret[SECRET_TOKEN] ? CONFIG_PROOF_TOKEN : 0);
+	int line;
+
+	if (ld->secret[SECRET_TOKEN] && !config_no_secrets) {
+		line = ld->secret_line[SECRET_TOKEN];
+		c->token_secret = config_read_secret(ld, line, "[organizers] token_secret_file",
+						     ld->secret[SECRET_TOKEN]);
+		if (c->token_secret && strlen(c->token_secret) < CONFIG_MIN_TOKEN_SECRET)
+			config_error(ld, line, "[organizers] token_secret_file: the secret is "
+				     "shorter than %d bytes", CONFIG_MIN_TOKEN_SECRET);
+	}
+	if (c->pgp_keys && c->gnupg_home == NULL)
+		config_error(ld, config_line(ld, "organizers", "pgp_fingerprints"),
+			     "[organizers] pgp_fingerprints is set but gnupg_home is not");
+	for (int i = 0; c->pgp_keys && c->pgp_keys[i]; i++) {
+		char *addr = g_strndup(c->pgp_keys[i], strcspn(c->pgp_keys[i], " "));
+
+		if (!config_is_organizer(c, addr))
+			config_error(ld, config_line(ld, "organizers", "pgp_fingerprints"),
+				     "[organizers] pgp_fingerprints: %s is not in addresses", addr);
+		g_free(addr);
+	}
+	if (config_line(ld, "organizers", "read_proof"))
+		config_check_proofs(ld, c, "read_proof", c->read_proof);
+	else
+		c->read_proof = available;
+	if ((line = config_line(ld, "organizers", "change_proof")) != 0) {
+		config_check_proofs(ld, c, "change_proof", c->change_proof);
+		if (c->change_proof & CONFIG_PROOF_SENDER)
+			config_error(ld, line, "[organizers] change_proof: sender is no proof; "
+				     "it is allowed in read_proof only");
+	} else {
+		c->change_proof = available;
+	}
+	if (c->organizers && available == 0)
+		config_error(ld, config_line(ld, "organizers", "addresses"),
+			     "[organizers] addresses is set but nothing can prove a command: "
+			     "set authserv_id, pgp_fingerprints or token_secret_file");
+	if (c->received_by == NULL && c->authserv_id)
+		c->received_by = g_strdup(c->authserv_id);
 }
 
 /* Values that default to other values: computed once the file is read. */
@@ -368,6 +518,7 @@ config_load(const char *path, struct config **out, GString *errs)
 		config_check_imap(&ld, c);
 	if (c->deliver == DELIVER_SMTP)
 		config_check_smtp(&ld, c);
+	config_check_organizers(&ld, c);
 	config_derive(&ld, c);
 out:
 	g_ptr_array_sort(ld.msgs, config_msg_cmp);

@@ -15,6 +15,16 @@
 #include <glib.h>
 
 enum inbox_kind { INBOX_MAILDIR, INBOX_IMAP };
+
+/* Proofs that an organizer's mail is genuine ([organizers] read_proof and
+ * change_proof): a PGP/MIME signature, the receiving server's DKIM/DMARC
+ * verdict, a confirmation token, or (reading only) the From address alone. */
+enum {
+	CONFIG_PROOF_PGP = 1 << 0,
+	CONFIG_PROOF_DKIM = 1 << 1,
+	CONFIG_PROOF_TOKEN = 1 << 2,
+	CONFIG_PROOF_SENDER = 1 << 3,
+};
 enum deliver_kind { DELIVER_FOLDER, DELIVER_SMTP };
 
 struct config {
@@ -42,6 +52,7 @@ struct config {
 	char *imap_folder_prefix;   /* "mcbot" -> mcbot/done, mcbot/failed, ... */
 	int imap_timeout;           /* seconds, every network call */
 	int imap_batch;             /* mails per UID FETCH */
+	int imap_idle_renew;        /* seconds one IDLE lasts before it is renewed (< 29 min) */
 
 	/* [smtp] */
 	enum deliver_kind deliver;  /* smtp, or folder (the embedded default) */
@@ -61,8 +72,29 @@ struct config {
 	/* [cfp] */
 	char *deadline;             /* free text with its zone, e.g. "2026-07-01 23:59 UTC", or NULL */
 
+	/* [organizers]: who may send commands, and what proves it (auth.h) */
+	char **organizers;          /* addresses, domain lowercased; NULL: nobody */
+	char *authserv_id;          /* trusted Authentication-Results authserv-id, or NULL */
+	char *received_by;          /* "by" host of the receiving server's Received:
+	                               (default: authserv_id) */
+	char **pgp_keys;            /* "address FINGERPRINT" (upper-case hex), or NULL */
+	char *gnupg_home;           /* the keyring PGP/MIME signatures are checked with */
+	char *token_secret;         /* HMAC key for confirmation tokens, from token_secret_file */
+	int read_proof;             /* CONFIG_PROOF_* bits: proofs enough for list/show/help */
+	int change_proof;           /* ... for commands that change something */
+	gboolean hold_decisions;    /* decision mails wait for `release` */
+	int refusal_interval;       /* seconds between two refusals to one address */
+	int token_lifetime;         /* seconds a confirmation token is valid */
+	int pgp_max_age;            /* seconds: older signatures are refused */
+
 	/* [daemon] */
 	int poll_interval;          /* seconds between polls in `mcbot run` */
+
+	/* [digest] (digest.h); the organizer digest goes to [organizers] addresses */
+	gboolean digest_enabled;    /* `mcbot run` sends the weekly digests itself */
+	int digest_day;             /* 1 = Monday ... 7 = Sunday */
+	int digest_time;            /* minutes after local midnight, 0-1439 */
+	char *digest_timezone;      /* GTimeZone identifier: "UTC", "Europe/Berlin", "+02:00" */
 
 	/* [limits] */
 	gsize max_message_size;     /* bytes; larger mail is set aside unread */
@@ -71,6 +103,9 @@ struct config {
 	int max_mime_depth;
 	int max_headers;
 	int parse_cpu_seconds;      /* CPU-time bound on parsing one mail */
+	int max_replies_per_sender_day; /* replies to one address per UTC day; 0: no cap */
+	int outbox_brake;           /* no replies queued while outbox/new holds more; 0: off */
+	int max_hard_bounces;       /* no more mail to an address after this many; 0: off */
 };
 
 /* The embedded default configuration (transfer full). */
@@ -83,5 +118,8 @@ struct config *config_defaults(void);
 int config_load(const char *path, struct config **out, GString *errs);
 
 void config_free(struct config *c);
+
+/* True when addr is one of [organizers] addresses (compared ignoring case). */
+gboolean config_is_organizer(const struct config *c, const char *addr);
 
 #endif

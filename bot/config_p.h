@@ -25,6 +25,13 @@ enum config_kind {
 	K_DELIVER,      /* folder | smtp */
 	K_FPR,          /* SHA-256 fingerprint, 64 hex digits, colons allowed */
 	K_URL,          /* smtp:// or smtps:// URL without credentials */
+	K_ADDRS,        /* a list of plain addresses (char **), config_org.c */
+	K_PGPKEYS,      /* "address=FINGERPRINT" list (char **), config_org.c */
+	K_PROOFS,       /* a list of pgp/dkim/token/sender (int mask), config_org.c */
+	K_DURATION,     /* int seconds, optional s/m/h/d suffix, in [min, max], config_org.c */
+	K_WEEKDAY,      /* monday .. sunday (int 1-7, Monday = 1) */
+	K_CLOCK,        /* HH:MM, 24-hour (int minutes after midnight) */
+	K_TZ,           /* a time zone GLib knows: UTC, Europe/Berlin, +02:00 (char *) */
 };
 
 struct config_key {
@@ -35,7 +42,7 @@ struct config_key {
 	long long min, max;     /* K_INT and K_SIZE */
 };
 
-enum { SECRET_IMAP, SECRET_SMTP, SECRET_N };
+enum { SECRET_IMAP, SECRET_SMTP, SECRET_TOKEN, SECRET_N };
 
 struct config_msg {
 	int line;
@@ -53,6 +60,12 @@ struct config_load {
 	char *secret[SECRET_N]; /* password file paths (owned) */
 	int secret_line[SECRET_N];
 };
+
+/*
+ * A password_file may start with this: the directory systemd gives a
+ * service for its LoadCredential= files ("${CREDENTIALS_DIRECTORY}/name").
+ */
+#define CONFIG_CREDENTIALS_VAR "${CREDENTIALS_DIRECTORY}"
 
 /* The table of known keys, NULL-terminated (config.c). */
 extern const struct config_key config_keys[];
@@ -72,5 +85,9 @@ char *config_path(const struct config_load *ld, const char *value);
  * Returns -1 only when nothing could be read; problems are counted in ld.
  */
 int config_parse(struct config_load *ld, const char *text, struct config *c);
+
+/* config_org.c: read a value of kind K_ADDRS, K_PGPKEYS, K_PROOFS or K_DURATION. */
+void config_apply_org(struct config_load *ld, int line, const struct config_key *k,
+		      const char *v, struct config *c);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -334,14 +335,17 @@ static void
 config_apply_path(struct config_load *ld, int line, const struct config_key *k,
 		  const char *v, struct config *c)
 {
-	char *path = config_path(ld, v);
+	char *path;
 	struct stat st;
 
 	if (k->kind == K_SECRET) {
-		ld->secret[k->off] = path;
+		/* ${CREDENTIALS_DIRECTORY}/name is expanded when the file is read. */
+		ld->secret[k->off] = g_str_has_prefix(v, CONFIG_CREDENTIALS_VAR) ? g_strdup(v)
+			: config_path(ld, v);
 		ld->secret_line[k->off] = line;
 		return;
 	}
+	path = config_path(ld, v);
 	if (k->kind == K_FILE && stat(path, &st) < 0) {
 		config_bad(ld, line, k, "%s: %s", path, g_strerror(errno));
 		g_free(path);
@@ -364,6 +368,42 @@ config_enum(const char *v, const char *const *names)
 		if (strcmp(v, names[i]) == 0)
 			return i;
 	return -1;
+}
+
+/* [digest] day, time and timezone: a weekly instant in a zone. */
+static void
+config_apply_when(struct config_load *ld, int line, const struct config_key *k, const char *v,
+		  struct config *c)
+{
+	static const char *const days[] = { "monday", "tuesday", "wednesday", "thursday",
+					    "friday", "saturday", "sunday", NULL };
+	GTimeZone *tz;
+	int i, h, m, n = 0;
+
+	if (k->kind == K_WEEKDAY) {
+		char *low = g_ascii_strdown(v, -1);
+
+		if ((i = config_enum(low, days)) < 0)
+			config_bad(ld, line, k, "\"%s\" is not a day of the week (monday ... "
+				   "sunday)", v);
+		else
+			G_STRUCT_MEMBER(int, c, k->off) = i + 1;
+		g_free(low);
+	} else if (k->kind == K_CLOCK) {
+		if (sscanf(v, "%2d:%2d%n", &h, &m, &n) != 2 || v[n] != '\0' || h < 0 || h > 23 ||
+		    m < 0 || m > 59 || !g_ascii_isdigit(v[0]))
+			config_bad(ld, line, k, "\"%s\" is not a time of day (HH:MM, 00:00 to "
+				   "23:59)", v);
+		else
+			G_STRUCT_MEMBER(int, c, k->off) = h * 60 + m;
+	} else if ((tz = g_time_zone_new_identifier(v)) == NULL) {
+		config_bad(ld, line, k, "\"%s\" is not a time zone (e.g. UTC, Europe/Berlin, "
+			   "America/New_York, +02:00)", v);
+	} else {
+		g_time_zone_unref(tz);
+		g_free(G_STRUCT_MEMBER(char *, c, k->off));
+		G_STRUCT_MEMBER(char *, c, k->off) = g_strdup(v);
+	}
 }
 
 static void
@@ -412,6 +452,17 @@ config_apply(struct config_load *ld, int line, const struct config_key *k, const
 		return;
 	case K_FPR:
 		config_apply_fpr(ld, line, k, v, c);
+		return;
+	case K_ADDRS:
+	case K_PGPKEYS:
+	case K_PROOFS:
+	case K_DURATION:
+		config_apply_org(ld, line, k, v, c);
+		return;
+	case K_WEEKDAY:
+	case K_CLOCK:
+	case K_TZ:
+		config_apply_when(ld, line, k, v, c);
 		return;
 	case K_INBOX:
 		if ((i = config_enum(v, inboxes)) < 0)

@@ -16,8 +16,10 @@
 #include "util.h"
 
 #define IMAP_DEFAULT_TIMEOUT 60
-/* RFC 2177: servers may drop an IDLE after 30 minutes; renew well before. */
+/* RFC 2177: servers may drop an IDLE after 30 minutes; renew well before
+ * ([imap] idle_renew, shortened by tests). */
 #define IMAP_IDLE_RENEW (25 * 60)
+#define IMAP_IDLE_RENEW_MAX (29 * 60 - 1)
 /* libetpan #393: IDLE can hang when the server talks before "+"; then poll. */
 #define IMAP_IDLE_MAX_FAILURES 3
 
@@ -194,6 +196,7 @@ imap_idle_once(struct imap *im, int seconds, volatile int *stop, gboolean *news,
 			return fail(err, "%s: cannot set up IDLE", im->label);
 		im->idle_ready = TRUE;
 	}
+	log_debug(LOG_AREA_IMAP, "%s: IDLE for at most %d s", im->label, seconds);
 	r = mailimap_idle(im->s);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_idle_failures++;
@@ -228,14 +231,17 @@ imap_wait(struct inbox *ib, int seconds, volatile int *stop, GString *err)
 {
 	struct imap *im = ib->priv;
 	time_t end = time(NULL) + seconds;
+	int renew = ib->cfg->imap_idle_renew > 0 ? ib->cfg->imap_idle_renew : IMAP_IDLE_RENEW;
 	gboolean news = FALSE;
 
 	if (im->broken)
 		return fail(err, "%s: session lost; reconnect", im->label);
 	im->next_uid = 1;
 	/* Mail announced during the last search, before this wait: no need to wait. */
-	if (im->s->imap_selection_info->sel_has_exists)
+	if (im->s->imap_selection_info->sel_has_exists) {
+		im->s->imap_selection_info->sel_has_exists = 0;
 		return 1;
+	}
 	if (!im->has_idle || imap_idle_failures >= IMAP_IDLE_MAX_FAILURES)
 		return imap_sleep(seconds, stop);
 	for (;;) {
@@ -243,7 +249,8 @@ imap_wait(struct inbox *ib, int seconds, volatile int *stop, GString *err)
 
 		if (left <= 0 || (stop && *stop))
 			return 0;
-		if (imap_idle_once(im, MIN(left, IMAP_IDLE_RENEW), stop, &news, err) < 0) {
+		if (imap_idle_once(im, MIN(left, MIN(renew, IMAP_IDLE_RENEW_MAX)), stop, &news,
+		    err) < 0) {
 			if (imap_idle_failures == IMAP_IDLE_MAX_FAILURES)
 				log_notice("%s: IDLE keeps failing; polling instead", im->label);
 			return -1;

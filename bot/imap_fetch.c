@@ -5,7 +5,8 @@
  * Everything in the mailbox is pending (handled mail is moved out).  One
  * fetch: UID SEARCH for UIDs not handed out since the last wait, then
  * UID FETCH (UID RFC822.SIZE) for the first max of them, then
- * UID FETCH (UID BODY.PEEK[]) in batches for those that fit the size limit.
+ * UID FETCH (UID BODY.PEEK[]) in batches for those that fit the size limit,
+ * and UID FETCH (UID BODY.PEEK[HEADER]) for the others (their one notice).
  * Bodies are streamed through a body handler into a buffer bounded by the
  * limit, so a server that declares a huge literal cannot make us allocate
  * it.
@@ -23,6 +24,7 @@ struct imap_fetch_ctx {
 	GString *cur;           /* body bytes of the message being parsed */
 	gsize max;              /* body limit */
 	gboolean overflow;      /* cur went past max: dropped */
+	gboolean head;          /* this FETCH asks for headers only: they go to it->head */
 	GHashTable *got_body;   /* uids whose body arrived (set) */
 };
 
@@ -139,7 +141,15 @@ imap_msg_att(struct mailimap_msg_att *att, void *data)
 		it = g_hash_table_lookup(fc->by_uid, GUINT_TO_POINTER(uid));
 	if (it && has_size)
 		it->size = size;
-	if (it && body) {
+	if (it && body && fc->head) {
+		g_clear_pointer(&it->head, g_free);
+		it->head_len = 0;
+		if (!fc->overflow) {
+			it->head_len = fc->cur->len;
+			it->head = g_string_free(fc->cur, FALSE);
+			fc->cur = g_string_new(NULL);
+		}
+	} else if (it && body) {
 		g_hash_table_add(fc->got_body, GUINT_TO_POINTER(uid));
 		g_free(it->raw);
 		it->raw = NULL;
@@ -147,8 +157,10 @@ imap_msg_att(struct mailimap_msg_att *att, void *data)
 		if (fc->overflow)
 			it->size = MAX(it->size, fc->max + 1);
 		else {
+			/* Take the buffer: binary-safe, NUL-terminated, no copy. */
 			it->len = fc->cur->len;
-			it->raw = g_strndup(fc->cur->str, fc->cur->len);
+			it->raw = g_string_free(fc->cur, FALSE);
+			fc->cur = g_string_new(NULL);
 		}
 	}
 	g_string_truncate(fc->cur, 0);
@@ -173,7 +185,8 @@ imap_fetch_atts(struct imap *im, struct imap_fetch_ctx *fc, const uint32_t *uids
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	if (want_body)
 		mailimap_fetch_type_new_fetch_att_list_add(ft,
-		    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+		    mailimap_fetch_att_new_body_peek_section(fc->head ? mailimap_section_new_header()
+			: mailimap_section_new(NULL)));
 	else
 		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
 	/* libetpan 1.9.4 calls the msg_att handler only when a progress callback is set. */
@@ -191,6 +204,31 @@ imap_fetch_atts(struct imap *im, struct imap_fetch_ctx *fc, const uint32_t *uids
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, err, r, want_body ? "fetch" : "fetch sizes");
 	return 0;
+}
+
+/* The header blocks of the mails over the size limit, bounded by INBOX_HEAD_MAX. */
+static int
+imap_fetch_heads(struct imap *im, struct imap_fetch_ctx *fc, GArray *uids, GPtrArray *got,
+    gsize limit, GString *err)
+{
+	GArray *big = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	int r = 0;
+
+	for (guint i = 0; i < uids->len; i++) {
+		struct inbox_item *it = g_ptr_array_index(got, i);
+
+		if (it->size > limit && it->size != G_MAXSIZE)
+			g_array_append_val(big, g_array_index(uids, uint32_t, i));
+	}
+	if (big->len > 0) {
+		fc->head = TRUE;
+		fc->max = INBOX_HEAD_MAX;
+		r = imap_fetch_atts(im, fc, (uint32_t *)big->data, big->len, TRUE, err);
+		fc->head = FALSE;
+		fc->max = limit;
+	}
+	g_array_free(big, TRUE);
+	return r;
 }
 
 int
@@ -244,6 +282,8 @@ imap_fetch(struct inbox *ib, int max, GPtrArray *items, GString *err)
 		if (imap_fetch_atts(im, &fc, &g_array_index(small, uint32_t, i), n, TRUE, err) < 0)
 			goto out;
 	}
+	if (small->len < uids->len && imap_fetch_heads(im, &fc, uids, got, limit, err) < 0)
+		goto out;
 	/* Hand out what exists: a size answer came, and a body when it fits. */
 	for (guint i = 0; i < got->len; i++) {
 		struct inbox_item *it = g_ptr_array_index(got, i);
@@ -255,7 +295,7 @@ imap_fetch(struct inbox *ib, int max, GPtrArray *items, GString *err)
 			continue;
 		g_ptr_array_add(items, g_steal_pointer(&got->pdata[i]));
 	}
-	im->next_uid = g_array_index(uids, uint32_t, uids->len - 1) + 1;
+	im->next_uid = MAX(im->next_uid, g_array_index(uids, uint32_t, uids->len - 1) + 1);
 	log_debug(LOG_AREA_IMAP, "%s: fetched %u of %u pending", im->label, items->len, uids->len);
 	ret = 0;
 out:
@@ -309,28 +349,38 @@ imap_exists(struct imap *im, const char *name, gboolean *yes, GString *err)
 	return 0;
 }
 
+static int
+imap_create(struct imap *im, const char *name, GString *err)
+{
+	char *what = g_strdup_printf("create folder %s", name);
+	gboolean yes = FALSE;
+	int r = mailimap_create(im->s, name), ret = 0;
+
+	if (r == MAILIMAP_NO_ERROR) {
+		log_info("%s: created folder %s", im->label, name);
+		mailimap_subscribe(im->s, name);
+	} else {
+		ret = imap_fail(im, err, r, what);
+		/* A NO may mean someone else created it meanwhile: look again. */
+		if (!im->broken && imap_exists(im, name, &yes, NULL) == 0 && yes)
+			ret = 0;
+	}
+	g_free(what);
+	return ret;
+}
+
 /* Make sure the folder exists (CREATE when missing); cached per session. */
 static int
 imap_folder(struct imap *im, const char *name, GString *err)
 {
 	gboolean yes = FALSE;
-	int r;
 
 	if (g_hash_table_contains(im->folders, name))
 		return 0;
 	if (imap_exists(im, name, &yes, err) < 0)
 		return -1;
-	if (!yes) {
-		r = mailimap_create(im->s, name);
-		/* A NO may mean someone else created it meanwhile: look again. */
-		if (r != MAILIMAP_NO_ERROR && (imap_lost(r) || imap_exists(im, name, &yes, err) < 0
-		    || !yes))
-			return imap_fail(im, err, r, "create folder");
-		if (r == MAILIMAP_NO_ERROR) {
-			log_info("%s: created folder %s", im->label, name);
-			mailimap_subscribe(im->s, name);
-		}
-	}
+	if (!yes && imap_create(im, name, err) < 0)
+		return -1;
 	g_hash_table_add(im->folders, g_strdup(name));
 	return 0;
 }

@@ -22,6 +22,15 @@ folder_name(enum folder f)
 	return inbox_folder_names[f];
 }
 
+enum folder
+folder_from_name(const char *name)
+{
+	for (int f = FOLDER_DONE; f < FOLDER_COUNT; f++)
+		if (name && g_strcmp0(name, inbox_folder_names[f]) == 0)
+			return (enum folder)f;
+	return FOLDER_DONE;
+}
+
 void
 inbox_item_free(struct inbox_item *it)
 {
@@ -29,6 +38,7 @@ inbox_item_free(struct inbox_item *it)
 		return;
 	g_free(it->id);
 	g_free(it->raw);
+	g_free(it->head);
 	g_free(it);
 }
 

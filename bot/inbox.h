@@ -27,12 +27,20 @@ enum folder {
 
 /* "done", "dropped", ... : the leaf folder name under the prefix. */
 const char *folder_name(enum folder f);
+/* The folder with that leaf name; FOLDER_DONE for an unknown name. */
+enum folder folder_from_name(const char *name);
+
+/* The most header bytes fetched of an oversize mail (for its one notice). */
+#define INBOX_HEAD_MAX (64 * 1024)
 
 struct inbox_item {
-	char *id;               /* UID as decimal (IMAP) or file name (Maildir) */
+	char *id;               /* UID as decimal (IMAP), or "new/NAME" / "cur/NAME" (Maildir) */
 	gsize size;             /* size as the server or file system says */
 	char *raw;              /* the bytes, NULL when oversize (not fetched) */
 	gsize len;
+	char *head;             /* oversize only: the header block (NUL-terminated, at most
+	                           INBOX_HEAD_MAX bytes), or NULL when not known */
+	gsize head_len;
 	enum folder folder;     /* set by the caller before inbox_finish */
 };
 
@@ -47,9 +55,12 @@ int inbox_open(const struct config *cfg, struct inbox **out, GString *err);
  * Append up to max items still in the inbox to items (struct inbox_item *,
  * the array owns them: create it with g_ptr_array_new_with_free_func(
  * (GDestroyNotify)inbox_item_free)).  Items larger than max_message_size
- * come with raw == NULL.  Returns 0 with no items appended when the inbox
+ * come with raw == NULL, and with their header block in head when the
+ * backend could read it cheaply.  Returns 0 with no items appended when the inbox
  * is empty; -1 on a connection or protocol error (the inbox must then be
- * closed and opened again).
+ * closed and opened again).  Between two inbox_wait() calls each mail is
+ * returned at most once: one left with FOLDER_NONE comes back after the
+ * next wait or reconnection, so a drain loop never spins on it.
  */
 int inbox_fetch(struct inbox *ib, int max, GPtrArray *items, GString *err);
 
@@ -58,8 +69,8 @@ int inbox_finish(struct inbox *ib, GPtrArray *items, GString *err);
 
 /*
  * Wait up to seconds for new mail: IMAP IDLE where offered, a sleep
- * otherwise.  Returns 1 when new mail may be there, 0 on timeout, -1 on
- * error.  Returns early (0) when *stop becomes true (checked at least
+ * otherwise.  Returns 1 when new mail may be there (at once when mail was
+ * announced during the last fetch), 0 on timeout, -1 on error.  Returns early (0) when *stop becomes true (checked at least
  * once a second).
  */
 int inbox_wait(struct inbox *ib, int seconds, volatile int *stop, GString *err);

@@ -1,11 +1,16 @@
 /*
  * log.c - stderr logging; "<N>" priority prefixes when journald reads it.
+ *
+ * JOURNAL_STREAM is inherited by everything systemd starts, also when
+ * stderr was redirected on the way (`mcbot ... 2>file` in ExecStartPre):
+ * the prefixes are used only when stderr is the very stream it names.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
@@ -13,12 +18,44 @@ static int log_verbose;
 static unsigned log_areas;
 static gboolean log_journal;
 
+/* JOURNAL_STREAM is "device:inode" of the stream systemd connected. */
+static gboolean
+log_stderr_is_journal(void)
+{
+	const char *js = g_getenv("JOURNAL_STREAM");
+	guint64 dev, ino;
+	struct stat st;
+	char *end;
+
+	if (js == NULL || fstat(2, &st) < 0)
+		return FALSE;
+	dev = g_ascii_strtoull(js, &end, 10);
+	if (end == js || *end != ':')
+		return FALSE;
+	js = end + 1;
+	ino = g_ascii_strtoull(js, &end, 10);
+	if (end == js || *end != '\0')
+		return FALSE;
+	return (guint64)st.st_dev == dev && (guint64)st.st_ino == ino;
+}
+
 void
 log_init(int verbose, unsigned trace_areas)
 {
 	log_verbose = verbose;
 	log_areas = trace_areas;
-	log_journal = g_getenv("JOURNAL_STREAM") != NULL;
+	/* -v: what happens to each mail (main, handlers); -vv: every area. */
+	if (verbose >= 1)
+		log_areas |= LOG_AREA_MAIN | LOG_AREA_HANDLERS;
+	if (verbose >= 2)
+		log_areas |= LOG_AREA_ALL;
+	log_journal = log_stderr_is_journal();
+}
+
+gboolean
+log_tracing(enum log_area area)
+{
+	return (log_areas & area) != 0;
 }
 
 int
@@ -88,7 +125,7 @@ log_warn(const char *fmt, ...)
 void
 log_debug(enum log_area area, const char *fmt, ...)
 {
-	if (!(log_areas & area) && log_verbose < 2)
+	if (!(log_areas & area))
 		return;
 	LOG_BODY(7, NULL);
 }

@@ -20,8 +20,14 @@ enum log_area {
 	LOG_AREA_ALL = 0xff,
 };
 
-/* verbose: 0 = info and above; traced areas get debug lines. */
+/*
+ * verbose: 0 = info and above; 1 (-v) adds debug lines of the main and
+ * handlers areas (what happens to each mail); 2 (-vv) of every area.
+ * trace_areas (--trace) add debug lines of those areas at any level.
+ */
 void log_init(int verbose, unsigned trace_areas);
+/* True when debug lines of area are printed (to skip building costly ones). */
+gboolean log_tracing(enum log_area area);
 /* Parse "imap,smtp" / "all" into an area mask; -1 on an unknown name. */
 int log_parse_areas(const char *list, unsigned *mask);
 

@@ -222,9 +222,15 @@ static int mail_addr_walk(InternetAddressList *list, GPtrArray *out, int depth)
 			continue;
 		n++;
 		if (out != NULL) {
-			/* the ASCII (IDNA) form: GMime decodes xn-- domains in get_addr */
-			const char *a = internet_address_mailbox_get_idn_addr(INTERNET_ADDRESS_MAILBOX(ia));
-			char *c = util_clean_line(a != NULL ? a : "", MAIL_ADDR_MAX);
+			InternetAddressMailbox *mb = INTERNET_ADDRESS_MAILBOX(ia);
+			const char *a = internet_address_mailbox_get_addr(mb);
+			char *c;
+
+			/* GMime decodes xn-- domains in get_addr; keep the ASCII
+			 * form (the IDNA conversion is costly, so only when needed) */
+			if (a != NULL && !g_str_is_ascii(a))
+				a = internet_address_mailbox_get_idn_addr(mb);
+			c = util_clean_line(a != NULL ? a : "", MAIL_ADDR_MAX);
 
 			if (*c == '\0') {
 				g_free(c);

@@ -16,7 +16,7 @@
 #define MAIL_HTML_LISTS 32
 
 enum mail_html_kind {
-	MH_NONE, MH_BLOCK, MH_PARA, MH_BR, MH_LI, MH_UL, MH_OL, MH_QUOTE,
+	MH_NONE, MH_BLOCK, MH_P, MH_PARA, MH_BR, MH_LI, MH_UL, MH_OL, MH_QUOTE,
 	MH_PRE, MH_CELL, MH_ROW, MH_RAW,
 };
 
@@ -24,7 +24,7 @@ static const struct {
 	const char *name;
 	enum mail_html_kind kind;
 } mail_html_tags[] = {
-	{ "p", MH_PARA }, { "div", MH_BLOCK }, { "br", MH_BR }, { "li", MH_LI },
+	{ "p", MH_P }, { "div", MH_BLOCK }, { "br", MH_BR }, { "li", MH_LI },
 	{ "ul", MH_UL }, { "ol", MH_OL }, { "dir", MH_UL }, { "menu", MH_UL },
 	{ "blockquote", MH_QUOTE }, { "pre", MH_PRE }, { "td", MH_CELL }, { "th", MH_CELL },
 	{ "tr", MH_ROW }, { "h1", MH_PARA }, { "h2", MH_PARA }, { "h3", MH_PARA },
@@ -99,6 +99,9 @@ struct mail_html {
 	int bullet_level;
 	GString *capture;           /* inside <![if !supportLists]> */
 	int mso_level;              /* mso-list level of the current paragraph */
+	gboolean p_tight;           /* Word/Outlook paragraph: no margins */
+	gboolean p_nbsp;            /* the paragraph had a &nbsp; */
+	gsize p_mark;               /* out->len when the paragraph began */
 	guint64 raw_absent;         /* bit per mail_html_tags entry: no closing tag ahead */
 };
 
@@ -118,10 +121,25 @@ static void mail_html_line_start(struct mail_html *h)
 	h->content = TRUE;
 }
 
+static void mail_html_put(struct mail_html *h, const char *s, gsize n);
+
+/* Not a bullet after all (no <![endif]> soon): the captured text is text. */
+static void mail_html_capture_abort(struct mail_html *h)
+{
+	GString *c = h->capture;
+
+	h->capture = NULL;
+	if (c->len > 0)
+		mail_html_put(h, c->str, c->len);
+	g_string_free(c, TRUE);
+}
+
 static void mail_html_put(struct mail_html *h, const char *s, gsize n)
 {
 	if (h->capture != NULL) {
 		g_string_append_len(h->capture, s, (gssize)n);
+		if (h->capture->len > 64)
+			mail_html_capture_abort(h);
 		return;
 	}
 	if (!h->content)
@@ -169,10 +187,14 @@ static void mail_html_br(struct mail_html *h)
 	}
 }
 
-static void mail_html_space(struct mail_html *h, char c)
+static void mail_html_space(struct mail_html *h, gunichar c)
 {
+	if (c == 0xa0) {
+		h->p_nbsp = TRUE;
+		c = ' ';
+	}
 	if (h->capture != NULL)
-		g_string_append_c(h->capture, ' ');
+		mail_html_put(h, " ", 1);
 	else if (h->pre == 0)
 		h->space = h->content;
 	else if (c == '\n')
@@ -186,7 +208,7 @@ static void mail_html_char(struct mail_html *h, gunichar c)
 	char buf[8];
 
 	if (c == 0xa0 || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
-		mail_html_space(h, c == 0xa0 ? ' ' : (char)c);
+		mail_html_space(h, c);
 		return;
 	}
 	if (c == 0xad)              /* soft hyphen */
@@ -264,7 +286,7 @@ static void mail_html_text(struct mail_html *h, const char *s, gsize n)
 			continue;
 		}
 		if (mail_html_is_space(s[i]) || mail_html_is_nbsp(s, i, n)) {
-			mail_html_space(h, mail_html_is_space(s[i]) ? s[i] : ' ');
+			mail_html_space(h, mail_html_is_space(s[i]) ? (gunichar)s[i] : 0xa0);
 			i += mail_html_is_space(s[i]) ? 1 : 2;
 			continue;
 		}
@@ -334,14 +356,34 @@ static void mail_html_li(struct mail_html *h)
 	}
 }
 
+/* Word and Outlook set paragraph margins to 0 and mark empty lines with
+ * <p class=MsoNormal>&nbsp;</p>; other paragraphs get a blank line. */
+static void mail_html_p(struct mail_html *h, gboolean closing, const char *attrs, gsize alen)
+{
+	if (!closing) {
+		h->p_tight = g_strstr_len(attrs, (gssize)alen, "Mso") != NULL;
+		mail_html_break(h, h->p_tight ? 1 : 2);
+		h->mso_level = mail_html_mso_level(attrs, alen);
+		h->p_nbsp = FALSE;
+		h->p_mark = h->out->len;
+	} else if (h->p_tight) {
+		if (h->out->len == h->p_mark && !h->content && h->p_nbsp)
+			mail_html_br(h);
+		mail_html_break(h, 1);
+	} else {
+		mail_html_break(h, 2);
+	}
+}
+
 static void mail_html_tag(struct mail_html *h, enum mail_html_kind kind, gboolean closing,
 			  const char *attrs, gsize alen)
 {
 	switch (kind) {
+	case MH_P:
+		mail_html_p(h, closing, attrs, alen);
+		break;
 	case MH_PARA:
 		mail_html_break(h, 2);
-		if (!closing)
-			h->mso_level = mail_html_mso_level(attrs, alen);
 		break;
 	case MH_BLOCK:
 	case MH_ROW:
@@ -490,7 +532,7 @@ char *mail_html_to_text(const char *html, gsize len)
 		i = t < len ? mail_html_markup(&h, html, len, t) : len;
 	}
 	if (h.capture != NULL)
-		g_string_free(h.capture, TRUE);
+		mail_html_capture_abort(&h);
 	while (h.out->len > 0 && (h.out->str[h.out->len - 1] == '\n' || h.out->str[h.out->len - 1] == ' '))
 		g_string_truncate(h.out, h.out->len - 1);
 	if (h.out->len > 0)

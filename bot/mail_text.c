@@ -10,7 +10,11 @@
  *   - a text part with Content-Disposition: attachment or a file name is
  *     an attachment, never body text;
  *   - attached messages (message/rfc822) are not entered;
- *   - the boundary is never read (g_mime_multipart_get_boundary can loop).
+ *   - the boundary is never read (g_mime_multipart_get_boundary can loop);
+ *   - the limits count the whole tree GMime built (attached messages and
+ *     unchosen alternatives included): a mail over a limit is refused, and
+ *     so is one whose decoded text (body and text attachments together)
+ *     is longer than max_text - nothing is silently cut.
  * Transfer encodings are undone by GMime; charsets by mail_charset.c.
  */
 #include <string.h>
@@ -22,6 +26,7 @@ struct mail_walk {
 	struct mail *m;
 	GString *plain;             /* inline text/plain parts, joined */
 	char *html;                 /* the first inline text/html part, as text */
+	gsize text_len;             /* decoded text so far, attachments included */
 	GString *err;
 };
 
@@ -115,8 +120,8 @@ static char *mail_text_meta_charset(const char *s, gsize len)
 }
 
 /* The decoded content of a leaf part as UTF-8 with LF line ends; at most
- * cap decoded bytes are read. */
-static char *mail_text_decode(GMimeObject *obj, gsize cap, gboolean html)
+ * cap decoded bytes are read (*over says when there were more). */
+static char *mail_text_decode(GMimeObject *obj, gsize cap, gboolean html, gboolean *over)
 {
 	GMimeDataWrapper *dw = g_mime_part_get_content(GMIME_PART(obj));
 	GMimeStream *mem = g_mime_stream_mem_new();
@@ -131,6 +136,7 @@ static char *mail_text_decode(GMimeObject *obj, gsize cap, gboolean html)
 		g_mime_data_wrapper_write_to_stream(dw, mem);
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	n = MIN(ba->len, cap);
+	*over = ba->len > cap;
 	if (html && (charset == NULL || *charset == '\0'))
 		charset = sniffed = mail_text_meta_charset((const char *)ba->data, n);
 	text = mail_charset_to_utf8(charset, (const char *)ba->data, n);
@@ -185,12 +191,29 @@ static const char *mail_text_attachment_type(GMimeContentType *ct, const char *f
 	return NULL;
 }
 
-static void mail_text_attachment(struct mail_walk *w, GMimeObject *obj, const char *sub,
-				 const char *filename)
+/* Count len more bytes of text (over: there was more than was read);
+ * -1 past max_text. */
+static int mail_text_count(struct mail_walk *w, gsize len, gboolean over)
+{
+	gsize max = w->pc->lim->max_text;
+
+	w->text_len += len;
+	if (!over && w->text_len <= max)
+		return 0;
+	return fail(w->err, "text too long (more than %" G_GSIZE_FORMAT " bytes)", max);
+}
+
+static int mail_text_attachment(struct mail_walk *w, GMimeObject *obj, const char *sub,
+				const char *filename)
 {
 	struct mail_attachment *a;
-	char *lower, *text = mail_text_decode(obj, mail_text_cap(w, FALSE), FALSE);
+	gboolean over;
+	char *lower, *text = mail_text_decode(obj, mail_text_cap(w, FALSE), FALSE, &over);
 
+	if (mail_text_count(w, strlen(text), over) < 0) {
+		g_free(text);
+		return -1;
+	}
 	a = g_new0(struct mail_attachment, 1);
 	a->filename = filename != NULL ? util_clean_line(filename, 255) : NULL;
 	lower = g_ascii_strdown(sub, -1);
@@ -199,9 +222,10 @@ static void mail_text_attachment(struct mail_walk *w, GMimeObject *obj, const ch
 	a->text = util_clean_text(text, w->pc->lim->max_text);
 	g_free(text);
 	g_ptr_array_add(w->m->attachments, a);
+	return 0;
 }
 
-static void mail_text_leaf(struct mail_walk *w, GMimeObject *obj)
+static int mail_text_leaf(struct mail_walk *w, GMimeObject *obj)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	const char *filename = g_mime_part_get_filename(GMIME_PART(obj));
@@ -209,25 +233,35 @@ static void mail_text_leaf(struct mail_walk *w, GMimeObject *obj)
 	gboolean attached = filename != NULL ||
 		(disp != NULL && g_ascii_strcasecmp(disp, "attachment") == 0);
 	const char *att_type;
+	gboolean over;
 	char *text;
 
 	if (attached) {
 		att_type = mail_text_attachment_type(ct, filename);
 		if (att_type != NULL)
-			mail_text_attachment(w, obj, att_type, filename);
-		return;
+			return mail_text_attachment(w, obj, att_type, filename);
+		return 0;
 	}
 	if (g_mime_content_type_is_type(ct, "text", "plain")) {
-		text = mail_text_decode(obj, mail_text_cap(w, FALSE), FALSE);
+		text = mail_text_decode(obj, mail_text_cap(w, FALSE), FALSE, &over);
+		if (mail_text_count(w, strlen(text), over) < 0) {
+			g_free(text);
+			return -1;
+		}
 		if (w->plain->len > 0 && text[0] != '\0')
 			g_string_append_c(w->plain, '\n');
 		g_string_append(w->plain, text);
 		g_free(text);
 	} else if (g_mime_content_type_is_type(ct, "text", "html") && w->html == NULL) {
-		text = mail_text_decode(obj, mail_text_cap(w, TRUE), TRUE);
+		text = mail_text_decode(obj, mail_text_cap(w, TRUE), TRUE, &over);
 		w->html = mail_html_to_text(text, strlen(text));
 		g_free(text);
+		if (over)
+			return fail(w->err, "HTML text too long (more than %" G_GSIZE_FORMAT
+				    " bytes of markup)", mail_text_cap(w, TRUE));
+		return mail_text_count(w, strlen(w->html), FALSE);
 	}
+	return 0;
 }
 
 static gboolean mail_text_is_inline(GMimeObject *obj, const char *type, const char *sub)
@@ -288,10 +322,8 @@ static int mail_walk_obj(struct mail_walk *w, GMimeObject *obj, int depth)
 		return fail(w->err, "too many MIME parts (more than %d)", lim->max_parts);
 	if (depth > lim->max_depth)
 		return fail(w->err, "MIME parts nested too deep (more than %d)", lim->max_depth);
-	if (GMIME_IS_PART(obj)) {
-		mail_text_leaf(w, obj);
-		return 0;
-	}
+	if (GMIME_IS_PART(obj))
+		return mail_text_leaf(w, obj);
 	if (!GMIME_IS_MULTIPART(obj))
 		return 0;                   /* message/rfc822 and others: not entered */
 	mp = GMIME_MULTIPART(obj);
@@ -310,14 +342,62 @@ static int mail_walk_obj(struct mail_walk *w, GMimeObject *obj, int depth)
 	return 0;
 }
 
+/* Limits over the whole tree, attached messages included. */
+struct mail_tree_count {
+	int parts;                  /* every object */
+	int headers;                /* header fields of the message and of every part */
+};
+
+static void mail_text_count_headers(GMimeObject *obj, struct mail_tree_count *tc)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+
+	tc->headers += hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+}
+
+static int mail_text_check_tree(const struct mail_limits *lim, GMimeObject *obj, int depth,
+				struct mail_tree_count *tc, GString *err)
+{
+	if (++tc->parts > lim->max_parts)
+		return fail(err, "too many MIME parts (more than %d)", lim->max_parts);
+	if (depth > lim->max_depth)
+		return fail(err, "MIME parts nested too deep (more than %d)", lim->max_depth);
+	mail_text_count_headers(obj, tc);
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+
+		for (int i = 0; i < n; i++)
+			if (mail_text_check_tree(lim, g_mime_multipart_get_part(mp, i), depth + 1,
+						 tc, err) < 0)
+				return -1;
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		GMimeObject *top = inner != NULL ? g_mime_message_get_mime_part(inner) : NULL;
+
+		if (inner != NULL)
+			mail_text_count_headers(GMIME_OBJECT(inner), tc);
+		if (top != NULL)
+			return mail_text_check_tree(lim, top, depth + 1, tc, err);
+	}
+	return 0;
+}
+
 int mail_text_extract(struct mail_parse_ctx *pc, GMimeMessage *msg, struct mail *m, GString *err)
 {
 	struct mail_walk w = { .pc = pc, .m = m, .err = err };
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	struct mail_tree_count tc = { 0, 0 };
 	int rc = 0;
 
 	w.plain = g_string_new(NULL);
+	mail_text_count_headers(GMIME_OBJECT(msg), &tc);
 	if (top != NULL)
+		rc = mail_text_check_tree(pc->lim, top, 0, &tc, err);
+	if (rc == 0 && tc.headers > pc->lim->max_headers)
+		rc = fail(err, "too many header fields (%d in all parts, at most %d)", tc.headers,
+			  pc->lim->max_headers);
+	if (top != NULL && rc == 0)
 		rc = mail_walk_obj(&w, top, 0);
 	if (rc == 0) {
 		if (!mail_text_blank(w.plain->str) || w.html == NULL) {

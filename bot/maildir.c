@@ -1,10 +1,11 @@
 /*
  * maildir.c - a local Maildir as the inbox.
  *
- * Pending mail is whatever is in new/ and cur/.  Handled mail is renamed
- * into a Maildir++ sub-folder ".<prefix>.<folder>/cur/", so nothing is
- * deleted and the inbox shrinks.  Every path is built from names read from
- * the file system, never from mail content.
+ * Pending mail is whatever is in new/ and cur/.  Handled mail is moved
+ * into a Maildir++ sub-folder ".<prefix>.<folder>/cur/" by link() then
+ * unlink() (rename() would silently replace a file of the same name), so
+ * nothing is deleted and the inbox shrinks.  Every path is built from names
+ * read from the file system, never from mail content.
  *
  * Within one drain (until the next inbox_wait) each file is returned at
  * most once, so a caller that leaves an item in the inbox is not handed
@@ -91,6 +92,32 @@ maildir_list(struct maildir *md, const char *sub, GPtrArray *ids, GString *err)
 	return 0;
 }
 
+/* An oversize mail's header block: its first bytes up to the empty line. */
+static void
+maildir_read_head(int fd, struct inbox_item *it)
+{
+	char *buf = g_malloc(INBOX_HEAD_MAX + 1);
+	gsize len = 0;
+	ssize_t n;
+
+	while (len < INBOX_HEAD_MAX && (n = read(fd, buf + len, INBOX_HEAD_MAX - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (gsize)n;
+	}
+	for (gsize i = 0; i + 1 < len; i++)
+		if (buf[i] == '\n' && (buf[i + 1] == '\n' ||
+		    (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n'))) {
+			it->head_len = i + 1;
+			buf[it->head_len] = '\0';
+			it->head = g_steal_pointer(&buf);
+			break;
+		}
+	g_free(buf);
+}
+
 /*
  * Read one file into a new item.  Returns 1 with *out set, 0 when the file
  * is gone or is not a regular file (skip it), -1 on a read error.
@@ -150,6 +177,8 @@ maildir_read(struct maildir *md, const char *id, gsize max, struct inbox_item **
 			it->raw = g_string_free(buf, FALSE);
 		}
 	}
+	if (it->raw == NULL && lseek(fd, 0, SEEK_SET) == 0)
+		maildir_read_head(fd, it);
 	*out = g_steal_pointer(&it);
 	ret = 1;
 out:
@@ -218,7 +247,7 @@ maildir_move_one(const char *src, const char *dstdir, const char *name, GString 
 		struct stat a, b;
 		int r = link(src, dst), e = errno;
 
-		if (r == 0 || (e == EEXIST && stat(src, &a) == 0 && stat(dst, &b) == 0
+		if (r == 0 || (e == EEXIST && lstat(src, &a) == 0 && lstat(dst, &b) == 0
 		    && a.st_dev == b.st_dev && a.st_ino == b.st_ino)) {
 			/* Linked now, or by an earlier run that died before the unlink. */
 			g_free(leaf);

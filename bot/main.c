@@ -9,6 +9,9 @@
 #include "announce.h"
 #include "cli.h"
 #include "config.h"
+#include "config_secrets.h"
+#include "digest.h"
+#include "export.h"
 #include "log.h"
 #include "parse_json.h"
 #include "run.h"
@@ -19,10 +22,19 @@ static char *opt_config;
 static int opt_verbose;
 static char *opt_trace;
 
+/* -v, -vv: each one logs more (log.h). */
+static gboolean
+opt_more_verbose(const char *name, const char *value, gpointer data, GError **error)
+{
+	opt_verbose++;
+	return TRUE;
+}
+
 static const GOptionEntry options[] = {
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
 	  "Configuration file (default: the embedded default)", "FILE" },
-	{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log more", NULL },
+	{ "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, opt_more_verbose,
+	  "Log more: each mail's handling; twice: everything", NULL },
 	{ "trace", 't', 0, G_OPTION_ARG_STRING, &opt_trace,
 	  "Trace areas: imap,smtp,store,handlers,main or all", "AREAS" },
 	{ NULL }
@@ -36,7 +48,17 @@ static const char summary[] =
 	"  list [STATUS]    list the MCs\n"
 	"  show MC          show one MC (id, slug or title)\n"
 	"  announce MC      mail the announcement of an MC to the list (replies RSVP)\n"
-	"  check-config     check the configuration and templates";
+	"  digest [--dry-run] [--now]\n"
+	"                   send the weekly digests that are due (--now: next week's\n"
+	"                   at once; --dry-run: show them, send and record nothing)\n"
+	"  check-config [--connect]\n"
+	"                   check the configuration and templates (--connect: and log\n"
+	"                   in to the IMAP and SMTP servers)\n"
+	"  export [--format html|markdown|json] [--status S[,S]] [--output FILE]\n"
+	"                   the public page of the MCs (names, no addresses)\n"
+	"  outbox [queued|failed|retry NAME...|retry all]\n"
+	"                   the mail waiting to be sent, failed, and sending it again\n"
+	"  replay FILE.eml  handle a saved mail as if it had come from the inbox";
 
 static int
 cmd_once(const struct config *cfg)
@@ -88,6 +110,8 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	g_option_context_add_main_entries(oc, options, NULL);
+	/* Options of a command ("digest --dry-run") are left for the command. */
+	g_option_context_set_ignore_unknown_options(oc, TRUE);
 	g_option_context_set_summary(oc, summary);
 	if (!g_option_context_parse(oc, &argc, &argv, &gerr)) {
 		fprintf(stderr, "mcbot: %s\n", gerr->message);
@@ -105,6 +129,14 @@ main(int argc, char **argv)
 		g_free(help);
 		goto out;
 	}
+	if (strcmp(argv[1], "check-config") == 0) {
+		rc = cli_check_config(opt_config, argc - 1, argv + 1);
+		goto out;
+	}
+	/* Commands that never log in also run without the service's credentials. */
+	if (g_strv_contains((const char *const[]){ "list", "show", "parse", "export", "outbox",
+						   NULL }, argv[1]))
+		config_skip_secrets(TRUE);
 	if (opt_config ? config_load(opt_config, &cfg, errs) < 0 : (cfg = config_defaults()) == NULL) {
 		fputs(errs->str, stderr);
 		rc = 1;
@@ -120,10 +152,16 @@ main(int argc, char **argv)
 		rc = cli_list(cfg, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
 		rc = cli_show(cfg, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "check-config") == 0)
-		rc = cli_check_config(cfg);
+	else if (strcmp(argv[1], "export") == 0)
+		rc = export_main(cfg, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "outbox") == 0)
+		rc = cli_outbox(cfg, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "replay") == 0)
+		rc = cli_replay(cfg, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "announce") == 0)
 		rc = announce_main(cfg, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "digest") == 0)
+		rc = digest_main(cfg, argc - 1, argv + 1);
 	else
 		fprintf(stderr, "mcbot: unknown command \"%s\" (see mcbot --help)\n", argv[1]);
 out:

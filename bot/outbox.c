@@ -13,9 +13,11 @@
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
+#include "limits_reply.h"
 #include "outbox.h"
 #include "smtp.h"
 #include "smtp_p.h"
+#include "store.h"
 #include "log.h"
 #include "util.h"
 
@@ -40,6 +42,7 @@ struct flush {
 	gboolean retry_dirty;
 	gboolean deliver_dir_ok;
 	struct smtp *smtp;          /* opened at the first SMTP mail */
+	GHashTable *bounced;        /* lowercased addresses not to mail any more */
 	gint64 now;
 	struct outbox_stats *st;
 };
@@ -221,7 +224,11 @@ static int outbox_list(struct flush *f, GPtrArray **out, GString *err)
 	return 0;
 }
 
-/* rename dir_from/name -> dir_to/name and make both directories durable. */
+/*
+ * rename dir_from/name -> dir_to/name.  The directories are synced once at
+ * the end of the flush (outbox_sync): a crash before that sends a mail
+ * again, with the same Message-ID - never loses one.
+ */
 static int outbox_move(const char *from_dir, const char *to_dir, const char *name, GString *err)
 {
 	char *src = g_build_filename(from_dir, name, NULL);
@@ -232,8 +239,7 @@ static int outbox_move(const char *from_dir, const char *to_dir, const char *nam
 		fail(err, "outbox: rename %s: %s", src, g_strerror(errno));
 		goto out;
 	}
-	if (util_fsync_dir(to_dir, err) < 0 || util_fsync_dir(from_dir, err) < 0)
-		goto out;
+	store_step();
 	rc = 0;
 out:
 	g_free(src);
@@ -347,6 +353,22 @@ static int outbox_one(struct flush *f, const char *name, gboolean *stop, GString
 		goto out;
 	}
 
+	{
+		char *low = g_ascii_strdown(rcpt, -1);
+		gboolean bounced = g_hash_table_contains(f->bounced, low);
+
+		g_free(low);
+		if (bounced) {
+			char *reason = g_strdup_printf("not sent: %s had %d or more hard bounces "
+						    "([limits] max_hard_bounces)", rcpt,
+						    f->cfg->max_hard_bounces);
+
+			log_warnx("outbox: %s: %s", name, reason);
+			rc = outbox_fail(f, name, reason, err);
+			g_free(reason);
+			goto out;
+		}
+	}
 	if (f->cfg->deliver == DELIVER_FOLDER) {
 		if (outbox_to_folder(f, name, msg, msg_len, err) < 0)
 			goto out;
@@ -396,7 +418,10 @@ int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err
 
 	f.st = st ? st : &dummy;
 	memset(f.st, 0, sizeof *f.st);
-	f.now = g_get_real_time() / G_USEC_PER_SEC;
+	/* MCBOT_NOW: tests fix the clock, as for the handlers (run.c). */
+	f.now = g_getenv("MCBOT_NOW") ? g_ascii_strtoll(g_getenv("MCBOT_NOW"), NULL, 10)
+				      : g_get_real_time() / G_USEC_PER_SEC;
+	f.bounced = limits_reply_bounced(cfg->state_dir, cfg->max_hard_bounces);
 	f.retry = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	dir = g_build_filename(cfg->state_dir, "outbox", NULL);
 	f.new_dir = g_build_filename(dir, "new", NULL);
@@ -422,11 +447,16 @@ int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err
 	rc = 0;
 out:
 	smtp_free(f.smtp);
+	if (util_fsync_dir(f.sent_dir, rc < 0 ? NULL : err) < 0 ||
+	    util_fsync_dir(f.failed_dir, rc < 0 ? NULL : err) < 0 ||
+	    util_fsync_dir(f.new_dir, rc < 0 ? NULL : err) < 0)
+		rc = -1;
 	if (outbox_retry_save(&f, rc < 0 ? NULL : err) < 0)
 		rc = -1;
 	if (names)
 		g_ptr_array_free(names, TRUE);
 	g_hash_table_destroy(f.retry);
+	g_hash_table_unref(f.bounced);
 	g_free(dir);
 	g_free(f.new_dir);
 	g_free(f.sent_dir);

@@ -372,3 +372,53 @@ enum smtp_status smtp_send(struct smtp *s, const char *from, const char *rcpt,
 	s->data = NULL;
 	return st;
 }
+
+static size_t smtp_discard(char *buf, size_t size, size_t nitems, void *arg)
+{
+	return size * nitems;
+}
+
+int smtp_check(const struct config *cfg, char **what, GString *err)
+{
+	struct smtp *s = smtp_new(cfg);
+	gboolean tls = g_str_has_prefix(cfg->smtp_url ? cfg->smtp_url : "", "smtps://");
+	const char *how;
+	CURLcode rc;
+	char *why;
+	int ret = -1;
+
+	*what = NULL;
+	if (!s->url) {
+		fail(err, "smtp: %s", s->url_error);
+		goto out;
+	}
+	if (!(s->curl = smtp_handle(s))) {
+		fail(err, "smtp: cannot create a curl handle");
+		goto out;
+	}
+	/* No upload and no recipient: libcurl sends the custom command instead. */
+	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 0L);
+	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, "NOOP");
+	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, smtp_discard);
+	rc = curl_easy_perform(s->curl);
+	if (rc != CURLE_OK) {
+		why = util_clean_line(s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc), 300);
+		if (s->reply->len)
+			fail(err, "smtp %s: %s (the server said: %s)", cfg->smtp_url, why,
+			     s->reply->str);
+		else
+			fail(err, "smtp %s: %s", cfg->smtp_url, why);
+		g_free(why);
+		goto out;
+	}
+	how = tls ? "TLS, certificate verified" : cfg->smtp_local
+		? "plain text (local = true)" : "STARTTLS, certificate verified";
+	if (cfg->smtp_user && *cfg->smtp_user)
+		*what = g_strdup_printf("%s, logged in as %s", how, cfg->smtp_user);
+	else
+		*what = g_strdup_printf("%s, no login configured", how);
+	ret = 0;
+out:
+	smtp_free(s);
+	return ret;
+}

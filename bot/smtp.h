@@ -28,4 +28,14 @@ enum smtp_status smtp_send(struct smtp *s, const char *from, const char *rcpt,
 
 void smtp_free(struct smtp *s);
 
+/*
+ * For `mcbot check-config --connect`: connect, EHLO, TLS (implicit or
+ * STARTTLS, certificate checked as for sending), AUTH when a user is
+ * configured, one NOOP, QUIT.  No MAIL command: nothing is sent.  Returns
+ * 0 with *what (transfer full) saying what worked, e.g. "STARTTLS,
+ * certificate verified, logged in as bot@example.org", or -1 with the
+ * reason (and the server's refusal) in err.  Never shows the password.
+ */
+int smtp_check(const struct config *cfg, char **what, GString *err);
+
 #endif

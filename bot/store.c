@@ -39,9 +39,16 @@ load_processed(struct store *st)
 	if (util_read_file(path, 0, &data, NULL, NULL) == 0) {
 		char **keys = g_strsplit(data, "\n", -1);
 
-		for (int i = 0; keys[i]; i++)
-			if (keys[i][0])
-				g_hash_table_add(st->processed, g_strdup(keys[i]));
+		for (int i = 0; keys[i]; i++) {
+			char *tab = strchr(keys[i], '\t');
+
+			if (keys[i][0] == '\0')
+				continue;
+			if (tab)
+				*tab++ = '\0';
+			g_hash_table_replace(st->processed, g_strdup(keys[i]),
+					     g_strdup(tab && *tab ? tab : "done"));
+		}
 		g_strfreev(keys);
 	}
 	g_free(data);
@@ -136,7 +143,7 @@ store_open(const char *state_dir, struct store **out, GString *err)
 	st->dir = g_strdup(state_dir);
 	st->lock_fd = -1;
 	st->next_id = 1;
-	st->processed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	st->processed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	st->mcs = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
 	st->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	st->by_slug = g_hash_table_new(g_str_hash, g_str_equal);
@@ -239,6 +246,12 @@ store_processed(const struct store *st, const char *key)
 	return g_hash_table_contains(st->processed, key);
 }
 
+const char *
+store_processed_folder(const struct store *st, const char *key)
+{
+	return g_hash_table_lookup(st->processed, key);
+}
+
 struct mc *
 store_mc_by_id(const struct store *st, int id)
 {
@@ -261,4 +274,58 @@ GPtrArray *
 store_mcs(const struct store *st)
 {
 	return st->mcs;
+}
+
+/* The one MC whose slug starts with words ("sched-ext" for
+ * "sched-ext-the-bpf-extensible-scheduler-class"), or NULL. */
+static struct mc *
+find_by_slug_prefix(const struct store *st, const char *words)
+{
+	char *prefix = g_strconcat(words, "-", NULL);
+	struct mc *found = NULL;
+
+	for (guint i = 0; i < st->mcs->len; i++) {
+		struct mc *mc = st->mcs->pdata[i];
+
+		if (!g_str_has_prefix(mc->slug, prefix))
+			continue;
+		if (found) {
+			found = NULL;
+			break;
+		}
+		found = mc;
+	}
+	g_free(prefix);
+	return found;
+}
+
+struct mc *
+store_find_mc(const struct store *st, const char *name)
+{
+	const char *num = g_ascii_strncasecmp(name, "mc-", 3) == 0 ? name + 3 : name;
+	struct mc *found = NULL;
+	gboolean tie = FALSE;
+	char *slug;
+
+	if (*num && strspn(num, "0123456789") == strlen(num))
+		return strlen(num) < 9 ? store_mc_by_id(st, atoi(num)) : NULL;
+	if ((found = store_mc_by_slug(st, name)) != NULL)
+		return found;
+	slug = util_slugify(name, 80);
+	for (guint i = 0; i < st->mcs->len && !tie; i++) {
+		struct mc *mc = st->mcs->pdata[i];
+		char *s = util_slugify(mc->title, 80);
+
+		if (strcmp(s, slug) == 0) {
+			tie = found != NULL;
+			found = mc;
+		}
+		g_free(s);
+	}
+	if (tie)
+		found = NULL;
+	else if (found == NULL && strcmp(slug, "mc") != 0)
+		found = find_by_slug_prefix(st, slug);
+	g_free(slug);
+	return found;
 }

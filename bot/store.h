@@ -3,7 +3,7 @@
  * change it.
  *
  *   state_dir/lock             flock()ed while an instance runs
- *   state_dir/processed        keys of handled mails, one per line
+ *   state_dir/processed        key<TAB>folder of each handled mail, one per line
  *   state_dir/next-id          the next MC number
  *   state_dir/journal/         committed but not yet applied transactions
  *   state_dir/mc/<id>/proposal the current version as "Field: value" lines,
@@ -59,11 +59,20 @@ const char *store_dir(const struct store *st);
 
 /* Lookups (borrowed results, valid until the next commit). */
 gboolean store_processed(const struct store *st, const char *key);
+/* The folder recorded for a processed key, or NULL when not processed. */
+const char *store_processed_folder(const struct store *st, const char *key);
 struct mc *store_mc_by_id(const struct store *st, int id);
 struct mc *store_mc_by_slug(const struct store *st, const char *slug);
 struct mc *store_mc_by_thread(const struct store *st, const char *msgid);
 /* All MCs, ordered by id (borrowed array of struct mc *). */
 GPtrArray *store_mcs(const struct store *st);
+/*
+ * An MC named by an operator or organizer: its id ("3", "MC-3"), its slug,
+ * its title (compared as slugs: case, punctuation and a trailing "MC" do
+ * not matter), or the first words of one slug only ("sched-ext").  NULL
+ * when nothing or more than one MC fits (borrowed).
+ */
+struct mc *store_find_mc(const struct store *st, const char *name);
 
 /* A deep copy for a handler to change and put back (transfer full). */
 struct mc *mc_dup(const struct mc *mc);
@@ -88,8 +97,35 @@ void txn_log(struct txn *t, int mc_id, gint64 when, const char *actor, const cha
 void txn_put_rsvps(struct txn *t, const struct mc *mc);
 /* Queue an outgoing mail file (outbox_format() contents) as outbox/new/<name>. */
 void txn_queue_mail(struct txn *t, const char *name, GBytes *data);
-/* Mark a mail key processed. */
+/* Mark a mail key processed, and remember the folder it goes to
+ * ("done", "dropped", ...: a leaf name from folder_name()), so that a
+ * mail found again after a crash is moved where it belongs. */
+void txn_processed_in(struct txn *t, const char *key, const char *folder);
+/* The same with folder "done". */
 void txn_processed(struct txn *t, const char *key);
+
+/*
+ * Store-wide files that belong to no MC (e.g. digests/state): replace the
+ * whole file, or append bytes to it, on commit.  relpath is relative to
+ * the state directory and built by the caller from constants, never from
+ * mail: components of [A-Za-z0-9._-] separated by '/', none starting with
+ * '.'; anything else is a programming error (g_error).  Parent directories
+ * are created.  data is borrowed (the txn takes its own reference).
+ */
+void txn_write_file(struct txn *t, const char *relpath, GBytes *data);
+void txn_append_file(struct txn *t, const char *relpath, GBytes *data);
+/* Remove such a file on commit (nothing happens when it does not exist). */
+void txn_remove_file(struct txn *t, const char *relpath);
+
+/*
+ * Such a file as the store sees it now: its contents on disk with every
+ * staged but not yet flushed change (txn_stage) applied, so a later mail
+ * of a batch reads what an earlier one wrote.  NULL when it does not
+ * exist (or, on disk, is larger than max bytes; 0: no limit).  Same
+ * relpath rules as above.  A NUL byte follows the data (not counted in
+ * its size), so text files can be read as strings.  (transfer full)
+ */
+GBytes *store_read_file(const struct store *st, const char *relpath, gsize max);
 
 /*
  * Make the transaction durable and apply it (txn_stage + store_flush).

@@ -9,7 +9,7 @@
 struct store {
 	char *dir;
 	int lock_fd;
-	GHashTable *processed;      /* key -> NULL (a set) */
+	GHashTable *processed;      /* key -> folder name */
 	GPtrArray *mcs;             /* struct mc *, ordered by id, owns them */
 	GHashTable *by_id;          /* GINT_TO_POINTER(id) -> struct mc * (borrowed) */
 	GHashTable *by_slug;        /* slug -> struct mc * (borrowed keys and values) */

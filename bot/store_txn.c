@@ -10,6 +10,7 @@
  *
  * Journal file: "mcbot-journal 1\n", then per op
  *   "W <relpath> <len>\n<bytes>\n" or "A <relpath> <offset> <len>\n<bytes>\n",
+ *   or "D <relpath> 0\n\n" (remove the file; replaying it again is harmless),
  * then "END\n".  A file without END was never committed and is dropped.
  */
 #define _GNU_SOURCE             /* syncfs */
@@ -27,7 +28,7 @@
 
 #define JOURNAL_MAGIC "mcbot-journal 1\n"
 
-enum op_kind { OP_WRITE = 'W', OP_APPEND = 'A' };
+enum op_kind { OP_WRITE = 'W', OP_APPEND = 'A', OP_REMOVE = 'D' };
 
 struct op {
 	enum op_kind kind;
@@ -40,7 +41,7 @@ struct txn {
 	struct store *st;
 	GPtrArray *ops;             /* struct op * */
 	GPtrArray *put;             /* struct mc * installed in memory on commit */
-	GPtrArray *keys;            /* processed keys */
+	GPtrArray *keys;            /* processed keys and their folders, in pairs */
 	int next_id;
 };
 
@@ -170,13 +171,104 @@ txn_queue_mail(struct txn *t, const char *name, GBytes *data)
 }
 
 void
-txn_processed(struct txn *t, const char *key)
+txn_processed_in(struct txn *t, const char *key, const char *folder)
 {
 	char *k = util_clean_line(key, 1000);
-	char *line = g_strconcat(k, "\n", NULL);
+	char *line;
 
+	g_strdelimit(k, "\t", ' ');
+	line = g_strdup_printf("%s\t%s\n", k, folder);
 	add_op(t, OP_APPEND, g_strdup("processed"), g_bytes_new_take(line, strlen(line)));
 	g_ptr_array_add(t->keys, k);
+	g_ptr_array_add(t->keys, g_strdup(folder));
+}
+
+void
+txn_processed(struct txn *t, const char *key)
+{
+	txn_processed_in(t, key, "done");
+}
+
+/* Our own relative paths only: plain components, no "..", no leading '/'. */
+static void
+check_relpath(const char *rel)
+{
+	char **parts = g_strsplit(rel, "/", -1);
+	gboolean ok = rel[0] != '\0';
+
+	for (int i = 0; ok && parts[i]; i++) {
+		ok = parts[i][0] != '\0' && parts[i][0] != '.';
+		for (const char *p = parts[i]; ok && *p; p++)
+			ok = g_ascii_isalnum(*p) || strchr("._-", *p);
+	}
+	g_strfreev(parts);
+	if (!ok)
+		g_error("store: \"%s\" is not a state file name", rel);
+}
+
+void
+txn_write_file(struct txn *t, const char *relpath, GBytes *data)
+{
+	check_relpath(relpath);
+	add_op(t, OP_WRITE, g_strdup(relpath), g_bytes_ref(data));
+}
+
+void
+txn_append_file(struct txn *t, const char *relpath, GBytes *data)
+{
+	check_relpath(relpath);
+	add_op(t, OP_APPEND, g_strdup(relpath), g_bytes_ref(data));
+}
+
+void
+txn_remove_file(struct txn *t, const char *relpath)
+{
+	check_relpath(relpath);
+	add_op(t, OP_REMOVE, g_strdup(relpath), g_bytes_new(NULL, 0));
+}
+
+/* The disk's version, then every staged change to it, in order. */
+GBytes *
+store_read_file(const struct store *st, const char *relpath, gsize max)
+{
+	char *path, *data = NULL;
+	gsize len = 0;
+	GByteArray *b = NULL;
+
+	check_relpath(relpath);
+	path = g_build_filename(st->dir, relpath, NULL);
+	if (util_read_file(path, max, &data, &len, NULL) == 0)
+		b = g_byte_array_new_take((guint8 *)data, len);
+	g_free(path);
+	for (guint i = 0; i < st->pending->len; i++) {
+		const struct op *op = st->pending->pdata[i];
+		gsize n;
+		const guint8 *p;
+
+		if (strcmp(op->rel, relpath) != 0)
+			continue;
+		p = g_bytes_get_data(op->data, &n);
+		if (op->kind == OP_REMOVE) {
+			if (b)
+				g_byte_array_unref(b);
+			b = NULL;
+			continue;
+		}
+		if (b == NULL || op->kind == OP_WRITE)
+			b = b ? g_byte_array_set_size(b, 0) : g_byte_array_new();
+		g_byte_array_append(b, p, (guint)n);
+	}
+	if (b == NULL)
+		return NULL;
+	/* A NUL after the data, outside the size: callers may read it as a string. */
+	len = b->len;
+	g_byte_array_append(b, (const guint8 *)"", 1);
+	{
+		GBytes *all = g_byte_array_free_to_bytes(b), *out = g_bytes_new_from_bytes(all, 0, len);
+
+		g_bytes_unref(all);
+		return out;
+	}
 }
 
 static gint64 crash_after = -1, steps;
@@ -261,6 +353,15 @@ apply_append(const char *path, gint64 offset, GBytes *data, GString *err)
 	return rc;
 }
 
+/* Removing a file that is already gone is fine: a replay does it twice. */
+static int
+apply_remove(const char *path, GString *err)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		return fail(err, "%s: %s", path, g_strerror(errno));
+	return 0;
+}
+
 static int
 apply_op(struct store *st, const struct op *op, GString *err)
 {
@@ -269,6 +370,7 @@ apply_op(struct store *st, const struct op *op, GString *err)
 
 	if (rc == 0)
 		rc = op->kind == OP_WRITE ? apply_write(path, op->data, err)
+		   : op->kind == OP_REMOVE ? apply_remove(path, err)
 					  : apply_append(path, op->offset, op->data, err);
 	g_free(path);
 	if (rc == 0)
@@ -300,8 +402,8 @@ journal_format(GPtrArray *ops)
 		gsize len;
 		const char *p = g_bytes_get_data(op->data, &len);
 
-		if (op->kind == OP_WRITE)
-			g_string_append_printf(j, "W %s %zu\n", op->rel, len);
+		if (op->kind == OP_WRITE || op->kind == OP_REMOVE)
+			g_string_append_printf(j, "%c %s %zu\n", op->kind, op->rel, len);
 		else
 			g_string_append_printf(j, "A %s %" G_GINT64_FORMAT " %zu\n", op->rel,
 					       op->offset, len);
@@ -370,8 +472,9 @@ txn_stage(struct txn *t)
 	while (t->ops->len > 0)
 		g_ptr_array_add(st->pending, g_ptr_array_steal_index(t->ops, 0));
 	st->next_id = t->next_id;
-	for (guint i = 0; i < t->keys->len; i++)
-		g_hash_table_add(st->processed, g_strdup(t->keys->pdata[i]));
+	for (guint i = 0; i + 1 < t->keys->len; i += 2)
+		g_hash_table_replace(st->processed, g_strdup(t->keys->pdata[i]),
+				     g_strdup(t->keys->pdata[i + 1]));
 	g_ptr_array_set_size(t->keys, 0);
 	while (t->put->len > 0)
 		store_install(st, g_ptr_array_steal_index(t->put, 0));
@@ -457,7 +560,7 @@ replay_one(struct store *st, const char *path, GString *err)
 		p = nl + 1;
 		op = g_new0(struct op, 1);
 		g_ptr_array_add(ops, op);
-		if (f[0] && f[1] && f[2] && (f[0][0] == 'W' || (f[0][0] == 'A' && f[3]))) {
+		if (f[0] && f[1] && f[2] && (f[0][0] == 'W' || f[0][0] == 'D' || (f[0][0] == 'A' && f[3]))) {
 			op->kind = f[0][0];
 			op->rel = g_strdup(f[1]);
 			op->offset = op->kind == 'A' ? g_ascii_strtoll(f[2], NULL, 10) : 0;

@@ -32,6 +32,12 @@ const char *const template_required[] = {
 	"proposal-duplicate",
 	"help",
 	"unknown",
+	"rsvp-recorded",
+	"rsvp-duplicate",
+	"rsvp-cancelled",
+	"rsvp-declined",
+	"rsvp-unknown",
+	"announce",
 	NULL,
 };
 
@@ -84,6 +90,24 @@ static const char *const template_vars[] = {
 	"actions",              /* one per line: what the recipient should do */
 	"transcript",           /* organizer commands and their results */
 	"token",                /* a confirmation token */
+	/* the weekly digests (digest_render.c, digest_organizer.c) */
+	"issue",                /* the digest's number: 3 */
+	"until",                /* end of the digest's window, "YYYY-MM-DD HH:MM ZONE" */
+	"next_digest",          /* when the next digest is due, "YYYY-MM-DD HH:MM ZONE" */
+	"rsvp_summary",         /* "14 (3 new, 1 cancelled)" */
+	"cancelled",            /* one per line: who withdrew an RSVP */
+	"notes",                /* one per line: organizers' notes */
+	"quiet",                /* non-empty when nothing happened to the MC */
+	"totals",               /* the CfP in numbers, one "Label:  n" per line */
+	"mc_table",             /* every MC by status, aligned tables */
+	"activity",             /* MC by MC, what happened; one line for a quiet MC */
+	"new_proposals",        /* one per line */
+	"duplicates",           /* one per line: possible duplicate proposals */
+	"mail_problems",        /* counts and a table of mail dropped, refused, failed */
+	"outbox_problems",      /* one per line: mail waiting, retried, refused */
+	"expires",              /* when the token expires, "YYYY-MM-DD HH:MM UTC" */
+	"proof",                /* what proved an organizer's mail: "dkim (mx.example.org)" */
+	"actor",                /* the organizer who sent the commands */
 	NULL,
 };
 

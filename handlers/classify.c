@@ -36,10 +36,45 @@ has_word(const char *hay, const char *re)
 	return g_regex_match_simple(re, hay, G_REGEX_CASELESS | G_REGEX_MULTILINE, 0);
 }
 
+/* "Auto-Submitted: no" (RFC 3834), whatever the case, comment or parameters. */
+static gboolean
+auto_submitted_no(const char *v)
+{
+	gsize n;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	n = strcspn(v, " \t;(");
+	return n == 2 && g_ascii_strncasecmp(v, "no", 2) == 0;
+}
+
+/* Any X-Loop field of the top header (struct mail keeps the first only) names addr. */
+static gboolean
+x_loop_names(const struct mail *m, const char *addr)
+{
+	const char *p = m->raw, *end = m->raw ? m->raw + m->raw_len : NULL;
+	gsize n = addr ? strlen(addr) : 0;
+
+	while (p && p < end && *p != '\n' && *p != '\r') {
+		const char *nl = memchr(p, '\n', (gsize)(end - p)), *v = p + 7, *e;
+
+		e = nl ? nl : end;
+		if (e - p > 7 && g_ascii_strncasecmp(p, "X-Loop:", 7) == 0) {
+			while (v < e && (*v == ' ' || *v == '\t' || *v == '<'))
+				v++;
+			if ((gsize)(e - v) >= n && g_ascii_strncasecmp(v, addr, n) == 0 &&
+			    (v + n == e || strchr(" \t\r>", v[n])))
+				return TRUE;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return FALSE;
+}
+
 const char *
 classify_drop_reason(const struct mail *m, const char *list_address)
 {
-	if (m->auto_submitted && g_ascii_strcasecmp(m->auto_submitted, "no") != 0)
+	if (m->auto_submitted && !auto_submitted_no(m->auto_submitted))
 		return "auto-submitted";
 	if (m->return_path && (m->return_path[0] == '\0' ||
 			       g_ascii_strncasecmp(m->return_path, "mailer-daemon", 13) == 0))
@@ -54,7 +89,12 @@ classify_drop_reason(const struct mail *m, const char *list_address)
 		return "list";
 	if (list_address && m->x_loop && g_ascii_strcasecmp(m->x_loop, list_address) == 0)
 		return "loop";
+	if (list_address && x_loop_names(m, list_address))
+		return "loop";
 	if (list_address && m->from_addr && g_ascii_strcasecmp(m->from_addr, list_address) == 0)
+		return "loop";
+	/* Our own envelope sender: one of our mails came back. */
+	if (list_address && m->return_path && g_ascii_strcasecmp(m->return_path, list_address) == 0)
 		return "loop";
 	if (m->from_addr == NULL)
 		return "no-sender";
@@ -164,6 +204,9 @@ is_rsvp(const struct mail *m, const char *subj, const char *own, const char *lis
 	gsize len = strlen(own);
 
 	if (len > RSVP_MAX_OWN)
+		return FALSE;
+	/* "please withdraw our proposal" is about a proposal, not attending */
+	if (has_word(own, "\\b(withdraw|cancel|retract)\\w*\\b.{0,40}\\bproposal"))
 		return FALSE;
 	if (rsvp_to_subaddress(m, list_address) || has_word(subj, "^(\\[[^\\]]*\\]\\s*)*rsvp\\b"))
 		return TRUE;

@@ -4,8 +4,11 @@
  */
 #include <string.h>
 
+#include "../bot/limits_reply.h"
 #include "../bot/log.h"
+#include "bounce.h"
 #include "classify.h"
+#include "command.h"
 #include "handler.h"
 
 static gboolean
@@ -26,6 +29,9 @@ drop_handle(const struct mail *m, struct ctx *c, struct txn *t, struct result *r
 	res->folder = FOLDER_DROPPED;
 	res->outcome = "dropped";
 	res->detail = g_strdup(classify_drop_reason(m, c->cfg->list_address));
+	/* Kept in the dropped folder, and counted per day and reason. */
+	limits_reply_count(t, c->store, LIMITS_DROPPED_FILE, c->now,
+			   res->detail ? res->detail : "other");
 	return 0;
 }
 
@@ -44,10 +50,12 @@ reply_with_form(const struct mail *m, struct ctx *c, struct txn *t, struct resul
 {
 	GHashTable *vars = g_hash_table_new(g_str_hash, g_str_equal);
 	GString *err = g_string_new(NULL);
-	char *form = templates_form(c->tpl);
+	char *form = templates_form(c->tpl), *deadline;
 	int rc;
 
 	g_hash_table_insert(vars, "form", form);
+	if ((deadline = command_deadline(c->store, c->cfg)) != NULL)
+		g_hash_table_insert(vars, "deadline", deadline);
 	if (reason)
 		g_hash_table_insert(vars, "reason", (char *)reason);
 	rc = reply_queue(c, t, m, outcome, tpl, vars, 0, err);
@@ -58,6 +66,7 @@ reply_with_form(const struct mail *m, struct ctx *c, struct txn *t, struct resul
 		res->folder = FOLDER_FAILED;
 		res->detail = g_strdup(err->str);
 	}
+	g_free(deadline);
 	g_free(form);
 	g_string_free(err, TRUE);
 	g_hash_table_unref(vars);
@@ -87,8 +96,10 @@ fallback_handle(const struct mail *m, struct ctx *c, struct txn *t, struct resul
 const struct handler handler_fallback = { "unknown", fallback_match, fallback_handle };
 
 const struct handler *const handlers[] = {
+	&handler_bounce,
 	&handler_drop,
 	&handler_help,
+	&handler_command,
 	&handler_rsvp,
 	&handler_proposal,
 	&handler_fallback,

@@ -159,9 +159,10 @@ generic(const char *s)
 {
 	static GRegex *re;
 
-	return g_regex_match(extract_regex(&re, "call for|\\bcfp\\b|^((mc|microconference|"
-					   "micro-conference)\\s+)?(proposals?)?$", G_REGEX_CASELESS),
-			     s, 0, NULL);
+	return g_regex_match(extract_regex(&re, "call for|\\bcfp\\b|^(\\W*\\b(our|my|new|an?|the|"
+					   "lpc|linux|plumbers|conference|\\d{4}|mcs?|micro-?"
+					   "conferences?|proposals?|submission|for|at|to|of|help|form)\\b)*\\W*$",
+					   G_REGEX_CASELESS), s, 0, NULL);
 }
 
 /* Lowercase, without a leading "the" and a trailing "MC"/"Microconference". */
@@ -181,9 +182,11 @@ static int
 overlap(const char *cand, const char *subj)
 {
 	static const char *const stop = " mc microconference micro conference the and of for a lpc ";
+	static GRegex *nonword;
+	GRegex *split = extract_regex(&nonword, "[^\\p{L}\\p{N}]+", 0);
 	char *c = g_utf8_casefold(cand, -1), *s = g_utf8_casefold(subj, -1);
-	char **sw = g_regex_split_simple("[^\\p{L}\\p{N}]+", s, 0, 0);
-	char **cw = g_regex_split_simple("[^\\p{L}\\p{N}]+", c, 0, 0);
+	char **sw = g_regex_split(split, s, 0);
+	char **cw = g_regex_split(split, c, 0);
 	int total = 0, common = 0;
 
 	for (int i = 0; sw[i]; i++) {
@@ -211,7 +214,7 @@ overlap(const char *cand, const char *subj)
 static char *
 title_like(const struct xblock *b)
 {
-	static GRegex *verbs;
+	static GRegex *verbs, *capital;
 	char *t, *h = NULL, *r = NULL, *bare;
 	size_t n;
 	int words = 1;
@@ -230,7 +233,7 @@ title_like(const struct xblock *b)
 	for (const char *p = t; *p; p++)
 		words += (*p == ' ');
 	bare = extract_subject_title(t);
-	ok = words <= 12 && !generic(bare) &&
+	ok = words <= 12 && !generic(bare) && g_regex_match(extract_regex(&capital, "[\\p{Lu}\\p{N}]", 0), t, 0, NULL) &&
 	     !g_regex_match(extract_regex(&verbs, "\\b(is|are|was|were|will|would|we|our|i|you|"
 					  "please|has|have)\\b", G_REGEX_CASELESS), t, 0, NULL) &&
 	     extract_inline_heading(t, &h, &r) == XSEC_NONE;
@@ -251,8 +254,9 @@ title_field(const struct xblock *b)
 	char *t = NULL;
 
 	if (b->kind == XB_PARA &&
-	    g_regex_match(extract_regex(&re, "^\\**((mc|microconference)\\s+)?(title|name)\\**\\s*:"
-					"\\**\\s*(.+?)\\**$", G_REGEX_CASELESS),
+	    g_regex_match(extract_regex(&re, "^\\**((mc|microconference|micro-conference)\\s+"
+					"(title|name)|title|mc|microconference|micro-conference)\\**"
+					"\\s*:\\**\\s*(.+?)\\**$", G_REGEX_CASELESS),
 			  b->lines->pdata[0], 0, &mi))
 		t = g_match_info_fetch(mi, 4);
 	g_match_info_free(mi);
@@ -293,7 +297,7 @@ title_pick(const struct xdoc *d, const char *subject, int *body_start)
 		g_free(sk);
 	}
 	g_free(cand);
-	if (title == NULL && subj && *subj)
+	if (title == NULL && subj)
 		title = g_strdup(subj);
 	if (*body_start == 0) {
 		while (*body_start < (int)d->blocks->len) {
@@ -324,7 +328,10 @@ read_text(const char *subject, const char *text)
 		if (p->title == NULL) {
 			char *s = extract_subject_title(subject);
 
-			p->title = *s ? s : (g_free(s), NULL);
+			if (generic(s))
+				g_free(s);
+			else
+				p->title = s;
 		}
 		g_free(own);
 		return p;

@@ -4,10 +4,11 @@
  *
  * Plain-text mail is hard-wrapped and indented in every style, so a list
  * item is a bullet line plus the lines that continue it.  A line indented
- * deeper than the item's text is a detail ("Speaker: ...") rather than a
- * wrapped part of the item when the item line is short (not wrapped) or
- * the detail line is longer than any hard-wrapped line; details are not
- * part of the item's text.  Nesting comes from the bullets' indentation.
+ * deeper than the item's text is a detail ("Speaker: ...", a paragraph
+ * about the item) unless it is plainly the rest of a wrapped line; details
+ * are not part of the item's text.  Nesting comes from the bullets'
+ * indentation; blank lines between items do not end a list.  Text
+ * converted from HTML is not wrapped: there a long line is a paragraph.
  */
 #include <string.h>
 
@@ -77,9 +78,10 @@ extract_is_closing(const char *line)
 {
 	static GRegex *re;
 
-	return strlen(line) < 30 &&
-	       match(&re, "^(thanks|thank you|many thanks|regards|best|kind regards|"
-		     "warm regards|cheers|sincerely|thx|ciao|br|yours)\\b[^.]*[,.!]?$", line);
+	return strlen(line) < 40 &&
+	       match(&re, "^(thanks( a lot| again| in advance)?|thank you|many thanks|"
+		     "((kind|best|warm) )?regards|best( wishes)?|cheers|sincerely|thx|ciao|br|"
+		     "yours( truly| sincerely)?)\\s*([,.!]+(\\s+[\\p{L}. -]{1,30})?)?$", line);
 }
 
 gboolean
@@ -141,9 +143,9 @@ bullet_len(const char *s)
 		n = 3;
 	else if (n == 0 && g_ascii_islower(s[0]) && s[1] == ')')
 		n = 2;
-	if (n == 0 || s[n] != ' ')
+	if (n == 0 || (s[n] != ' ' && s[n] != '\t'))
 		return 0;
-	while (s[n] == ' ')
+	while (s[n] == ' ' || s[n] == '\t')
 		n++;
 	return s[n] ? n : 0;
 }
@@ -267,13 +269,44 @@ ends_with(const char *s, char c)
 
 /* Whether line l continues a hard-wrapped line of prev_len columns: the
  * previous line was wrapped only if l's first word would not have fitted
- * on it, and hard-wrapped text has no line longer than 80 columns. */
+ * on it, and hard-wrapped text has no line much longer than 80 columns
+ * (a lone long word such as a URL may be). */
 static gboolean
 wrapped(int prev_len, const struct xline *l)
 {
 	int word = (int)g_utf8_strlen(l->text, strcspn(l->text, " "));
 
-	return prev_len <= 80 && l->len <= 80 && prev_len + 1 + word > 66;
+	return prev_len <= 90 && (l->len <= 90 || !strchr(l->text, ' ')) &&
+	       prev_len + 1 + word > 60 && !extract_is_closing(l->text);
+}
+
+/* The item so far cannot end here: an open parenthesis, a trailing
+ * comma or a word such as "and". */
+static gboolean
+open_end(const GString *item)
+{
+	static GRegex *tail;
+	int depth = 0;
+
+	for (const char *p = item->str; *p; p++)
+		depth += (*p == '(') - (*p == ')');
+	return depth > 0 ||
+	       match(&tail, "([,/-]|\\b(and|or|of|the|a|an|to|in|for|with|on|by|from|at|as|"
+		     "vs|very|its|their|our|is|are|be))$", item->str);
+}
+
+/* A line indented deeper than the item's text: a detail ("Speaker: ...",
+ * a new sentence about the item) unless it plainly wraps the item. */
+static gboolean
+is_detail(const GString *item, int prev_len, const struct xline *l)
+{
+	static GRegex *label;
+
+	if (match(&label, "^\\p{Lu}[\\w ]{0,25}:\\s", l->text))
+		return TRUE;
+	if (open_end(item))
+		return FALSE;
+	return g_unichar_isupper(g_utf8_get_char(l->text)) || !wrapped(prev_len, l);
 }
 
 /* A list from L[i] (a bullet line); returns the index after it. */
@@ -328,8 +361,11 @@ list_read(struct xline *L, int n, int i, GPtrArray *blocks)
 			break;
 		if (detail && l->indent <= base)
 			break;
-		if (l->indent > textcol && !detail && !wrapped(prev_len, l))
+		if (l->indent > textcol && !detail && is_detail(cur, prev_len, l))
 			detail = TRUE;
+		/* not indented and not a wrapped line: a paragraph after the list */
+		if (l->indent <= base && !detail && !wrapped(prev_len, l))
+			break;
 		if (!detail) {
 			g_string_append_c(cur, ' ');
 			g_string_append(cur, l->text);
@@ -355,8 +391,26 @@ heading_add(GPtrArray *blocks, const char *text)
 	g_ptr_array_add(blocks, b);
 }
 
-/* A paragraph from L[i]; returns the index after it.  A first line that
- * ends with ':' is a heading of its own ("MC leads:" over the names). */
+/* Whether a paragraph ends between lines a and b although no blank line
+ * separates them: after a heading ("MC leads:") or a greeting, after a
+ * line too long to be hard-wrapped (text converted from HTML has one
+ * paragraph per line), before a closing or a "MC leads: ..." line. */
+static gboolean
+para_break(const struct xline *a, const struct xline *b)
+{
+	char *h = NULL, *r = NULL;
+	gboolean brk;
+
+	if (ends_with(a->text, ':') || a->len > 100 || extract_is_greeting(a->text) ||
+	    extract_is_closing(b->text))
+		return TRUE;
+	brk = extract_inline_heading(b->text, &h, &r) != XSEC_NONE;
+	g_free(h);
+	g_free(r);
+	return brk;
+}
+
+/* A paragraph from L[i]; returns the index after it. */
 static int
 para_read(struct xline *L, int n, int i, GPtrArray *blocks)
 {
@@ -365,13 +419,12 @@ para_read(struct xline *L, int n, int i, GPtrArray *blocks)
 	while (i < n && !L[i].blank && !L[i].bullet && !L[i].mdhead && !L[i].underline) {
 		if (i + 1 < n && L[i + 1].underline && b->lines->len)
 			break;
-		g_ptr_array_add(b->lines, g_strdup(L[i].text));
-		i++;
-		if (b->lines->len == 1 && ends_with(L[i - 1].text, ':') && i < n && !L[i].blank &&
-		    !L[i].bullet) {
+		if (b->lines->len && para_break(&L[i - 1], &L[i])) {
 			para_finish(blocks, b);
 			b = block_new(XB_PARA);
 		}
+		g_ptr_array_add(b->lines, g_strdup(L[i].text));
+		i++;
 	}
 	if (b->lines->len)
 		para_finish(blocks, b);

@@ -124,10 +124,12 @@ extract_classify(const char *text, gboolean *strong)
 char *
 extract_label(const char *heading)
 {
-	char *t = extract_squash(heading);
+	GPtrArray *sent = sentences_rev(heading);
+	char *t = extract_squash(sent->len ? sent->pdata[0] : heading);
 	char *cut;
 	size_t n;
 
+	g_ptr_array_free(sent, TRUE);
 	if ((cut = strstr(t, " - ")) != NULL || (cut = strstr(t, " \u2013 ")) != NULL)
 		*cut = '\0';
 	n = strlen(t);
@@ -195,14 +197,21 @@ gboolean
 extract_prose_leads(const char *para, char **names)
 {
 	static GRegex *re;
-	GRegex *r = extract_regex(&re, "\\b(?:is|are|will be)\\s+(?:co-?)?(?:led|run|organi[sz]ed|"
-				  "chaired)\\s+by\\s+(.+?)(?:\\.\\s|\\.?$)", G_REGEX_CASELESS);
+	GRegex *r = extract_regex(&re, "(?:\\b(?:is|are|will be)\\s+|^|\\.\\s+)(?:co-?)?(?:led|run|"
+				  "organi[sz]ed|chaired)\\s+by\\s*:?\\s+(.+?)(?:\\.\\s|\\.?$)|"
+				  "\\b(?:mc |microconference |micro-conference )?(?:co-?)?lead(?:er)?s?"
+				  "\\s+(?:are|is|will be)\\s*:?\\s+(.+?)(?:\\.\\s|\\.?$)",
+				  G_REGEX_CASELESS);
 	GMatchInfo *mi = NULL;
 	gboolean ok = FALSE;
 
 	*names = NULL;
 	if (g_regex_match(r, para, 0, &mi)) {
 		*names = g_match_info_fetch(mi, 1);
+		if (*names == NULL || **names == '\0') {
+			g_free(*names);
+			*names = g_match_info_fetch(mi, 2);
+		}
 		ok = TRUE;
 	}
 	g_match_info_free(mi);

@@ -171,7 +171,7 @@ extract_person_parse(const char *raw, gboolean indico)
 	g_free(sq);
 	/* "Name - Affiliation" / "Name - addr" */
 	if (g_regex_match(extract_regex(&dash, " [-\u2013\u2014] ", 0), s->str, 0, NULL)) {
-		char **parts = g_regex_split(dash, s->str, 2);
+		char **parts = g_regex_split_full(dash, s->str, -1, 0, 0, 2, NULL);
 
 		g_string_assign(s, parts[0]);
 		g_strfreev(parts);
@@ -303,6 +303,7 @@ parse_part(const char *part, gboolean indico, GPtrArray *out)
 int
 extract_people_split(const char *text, gboolean indico, GPtrArray *out)
 {
+	static GRegex *upper_comma;
 	char *s = extract_squash(text);
 	GPtrArray *parts;
 	const char *colon;
@@ -318,7 +319,8 @@ extract_people_split(const char *text, gboolean indico, GPtrArray *out)
 	}
 	if (indico || strchr(s, ';')) {
 		parts = split_outside(s, ";");
-		indico = indico || g_regex_match_simple("^\\s*[^,;]*\\p{Lu}{2}[^,;]*,", s, 0, 0);
+		indico = indico || g_regex_match(extract_regex(&upper_comma, "^\\s*[^,;]*\\p{Lu}{2}[^,;]*,",
+							       0), s, 0, NULL);
 		for (guint i = 0; i < parts->len; i++)
 			bad += parse_part(parts->pdata[i], indico, out);
 	} else {

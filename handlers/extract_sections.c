@@ -21,6 +21,7 @@ struct walk {
 	GPtrArray *prose_leads;                     /* "... will be led by A and B." */
 	GString *desc, *accomp;
 	gboolean marked_only;                       /* only attendees marked "(*)" */
+	int tail;                                   /* blocks from here on: closing, signature */
 };
 
 static const struct xblock *
@@ -97,6 +98,10 @@ one_person(const char *item)
 static void
 list_people(struct walk *w, const struct xblock *b, enum xsec k)
 {
+	gboolean marked = FALSE;
+
+	for (guint i = 0; w->marked_only && i < b->items->len; i++)
+		marked = marked || strstr(((struct xitem *)b->items->pdata[i])->text, "(*)");
 	for (guint i = 0; i < b->items->len; i++) {
 		const struct xitem *it = b->items->pdata[i];
 		struct person *p;
@@ -109,7 +114,7 @@ list_people(struct walk *w, const struct xblock *b, enum xsec k)
 				extract_people_split(it->text, FALSE, w->leads);
 		} else if (k == XSEC_AUTHORS) {
 			extract_people_split(it->text, TRUE, w->authors);
-		} else if (w->marked_only) {
+		} else if (marked) {
 			marked_people(it->text, w->attendees);
 		} else if (one_person(it->text) &&
 			   (p = extract_person_parse(it->text, FALSE)) != NULL) {
@@ -146,12 +151,9 @@ list_read(struct walk *w, int i)
 					       ((struct xitem *)b->items->pdata[j])->text);
 		break;
 	default:
-		for (guint j = 0; j < b->items->len; j++) {
-			const char *t = ((struct xitem *)b->items->pdata[j])->text;
-
-			g_string_append_printf(w->desc, "%s- %s", j ? "\n" : w->desc->len ? "\n\n" : "", t);
-			extract_constraints(t, w->p->constraints);
-		}
+		for (guint j = 0; j < b->items->len; j++)
+			extract_constraints(((struct xitem *)b->items->pdata[j])->text,
+					    w->p->constraints);
 		break;
 	}
 }
@@ -296,6 +298,22 @@ para_prose_people(struct walk *w, const struct xblock *b)
 	return ok;
 }
 
+/* A name, a company, an address: what a signature is made of. */
+static gboolean
+sig_like(const struct xblock *b)
+{
+	for (guint i = 0; i < b->lines->len; i++) {
+		const char *l = b->lines->pdata[i];
+		size_t n = strlen(l);
+
+		if (strchr(l, '@') || strstr(l, "://"))
+			continue;
+		if (g_utf8_strlen(l, -1) > 50 || (n && strchr(".:!?", l[n - 1])))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 para_read(struct walk *w, int i, int body_start)
 {
@@ -321,7 +339,7 @@ para_read(struct walk *w, int i, int body_start)
 		g_free(names);
 	}
 	if (i < body_start || extract_is_heading_like(b) || extract_is_greeting(first) ||
-	    extract_is_cover(first) || first[0] == '[')
+	    extract_is_cover(first) || first[0] == '[' || (i >= w->tail && sig_like(b)))
 		return;
 	extract_constraints(b->text, w->p->constraints);
 	if (w->accomp->len == 0 && extract_is_accomplishment_prose(b->text))
@@ -334,27 +352,30 @@ para_read(struct walk *w, int i, int body_start)
 static gboolean
 has_marks(const struct xdoc *d)
 {
+	static GRegex *said;
+
 	for (guint i = 0; i < d->blocks->len; i++) {
 		const struct xblock *b = d->blocks->pdata[i];
 
 		if (b->kind == XB_PARA && strstr(b->text, "(*)") &&
-		    g_regex_match_simple("confirm|interest|attend|presence", b->text,
-					 G_REGEX_CASELESS, 0))
+		    g_regex_match(extract_regex(&said, "confirm|interest|attend|presence",
+						G_REGEX_CASELESS), b->text, 0, NULL))
 			return TRUE;
 	}
 	return FALSE;
 }
 
 /* Where the proposal ends: a closing ("Thanks,") after which no list and
- * no heading follow; the number of blocks when there is none. */
+ * no heading follow (n when there is none); *tail: where the run of plain
+ * paragraphs at the end starts (a signature may be there). */
 static int
-closing_at(const struct xdoc *d)
+closing_at(const struct xdoc *d, int *tail)
 {
 	int n = (int)d->blocks->len, end = n;
 
+	*tail = n;
 	for (int i = n - 1; i > 0; i--) {
 		const struct xblock *b = d->blocks->pdata[i];
-
 		char *h = NULL, *r = NULL;
 		gboolean section = b->kind != XB_PARA || ends_colon(b->text) ||
 				   extract_inline_heading(b->text, &h, &r) != XSEC_NONE;
@@ -363,6 +384,7 @@ closing_at(const struct xdoc *d)
 		g_free(r);
 		if (section)
 			break;
+		*tail = i;
 		if (extract_is_closing(b->lines->pdata[0]))
 			end = i;
 	}
@@ -425,7 +447,7 @@ void
 extract_sections_read(const struct xdoc *d, int body_start, struct proposal *p)
 {
 	struct walk w = { .d = d, .p = p };
-	int end = closing_at(d);
+	int end = closing_at(d, &w.tail);
 
 	w.leads = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);
 	w.authors = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);

@@ -64,6 +64,7 @@ char *reply_message_id(const struct ctx *c, const struct mail *m, const char *ki
 
 extern const struct handler handler_drop;      /* auto-replies, bounces, loops */
 extern const struct handler handler_help;
+extern const struct handler handler_command;   /* organizer commands (command_handler.c) */
 extern const struct handler handler_rsvp;      /* attending an MC, or not (rsvp.c) */
 extern const struct handler handler_proposal;
 extern const struct handler handler_fallback;  /* anything else: explain, reply */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../bot/log.h"
+#include "command.h"
 #include "proposal.h"
 
 static char *
@@ -72,6 +73,7 @@ proposal_reply(struct ctx *c, struct txn *t, const struct mail *m, const struct 
 	char *topics = list_lines(mc->p->topics, "(none found)");
 	char *att = list_lines(mc->p->attendees, "(none found)");
 	char *missing = proposal_missing(mc);
+	char *deadline = command_deadline(c->store, c->cfg);
 	int rc;
 
 	g_hash_table_insert(vars, "mc_id", id);
@@ -87,13 +89,15 @@ proposal_reply(struct ctx *c, struct txn *t, const struct mail *m, const struct 
 	g_hash_table_insert(vars, "attendees", att);
 	g_hash_table_insert(vars, "attendees_count", natt);
 	g_hash_table_insert(vars, "missing", missing);
-	g_hash_table_insert(vars, "deadline", c->cfg->deadline ? c->cfg->deadline : "");
+	/* An organizer's "deadline" command wins over the configured one. */
+	g_hash_table_insert(vars, "deadline", deadline ? deadline : "");
 	if (changes)
 		g_hash_table_insert(vars, "changes", (char *)changes);
 	rc = reply_queue(c, t, m, kind, changes ? "proposal-updated" : "proposal-created", vars,
 			 mc->id, err);
 	if (rc < 0)
 		log_warnx("%s: reply: %s", m->key, err->str);
+	g_free(deadline);
 	g_free(missing);
 	g_free(att);
 	g_free(topics);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../bot/compose.h"
+#include "../bot/limits_reply.h"
+#include "../bot/log.h"
 #include "../bot/outbox.h"
 #include "../bot/util.h"
 #include "handler.h"
@@ -54,10 +56,19 @@ reply_queue(struct ctx *c, struct txn *t, const struct mail *m, const char *kind
 	GBytes *msg = NULL, *file = NULL;
 	GHashTableIter it;
 	gpointer k, v;
+	const char *why;
 	int rc = -1;
 
 	if (m->from_addr == NULL || !util_addr_ok(m->from_addr)) {
 		fail(err, "no address to reply to");
+		goto out;
+	}
+	/* Loop and flood brakes: the mail is handled, only the reply is withheld. */
+	why = limits_reply_refusal(c->cfg, c->store, c->now, m->from_addr);
+	if (why) {
+		log_notice("%s: %s reply to %s withheld: %s", m->key, kind, m->from_addr, why);
+		limits_reply_count(t, c->store, LIMITS_WITHHELD_FILE, c->now, why);
+		rc = 0;
 		goto out;
 	}
 	add_common(all, c, m);
@@ -97,6 +108,7 @@ reply_queue(struct ctx *c, struct txn *t, const struct mail *m, const char *kind
 	name = util_sha256_hex(seed, strlen(seed));
 	name[32] = '\0';
 	txn_queue_mail(t, name, file);
+	limits_reply_note(t, c->store, c->now, m->from_addr);
 	rc = 0;
 out:
 	if (file)

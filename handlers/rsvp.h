@@ -11,6 +11,13 @@
  *
  * Ownership follows util.h: the caller owns what it passes and what it
  * gets back, unless a prototype says "borrowed".
+ *
+ * What the handler writes to an MC's log (the digest reads these):
+ *   "rsvp: attending (<n> attendees)"     someone was added
+ *   "rsvp cancelled (<n> attendees)"      someone was removed
+ * The actor is the attendee's address.  A repeated RSVP, a decline from
+ * someone not on the list and a name that fits no open MC change nothing
+ * and log nothing (the reply still goes out).
  */
 #ifndef MCBOT_RSVP_H
 #define MCBOT_RSVP_H
@@ -53,8 +60,8 @@ enum rsvp_source {
 	RSVP_SRC_BODY,              /* "I plan to attend the Android MC" */
 	RSVP_SRC_SUBADDRESS,        /* mc+rsvp-android@ */
 	RSVP_SRC_THREAD,            /* (rsvp_match.c only) In-Reply-To/References in the store */
-	RSVP_SRC_ANNOUNCE,          /* announce.<key>.<...>@ in In-Reply-To/References */
 	RSVP_SRC_REPLY_SUBJECT,     /* "Re: New microconference proposed: Android MC" */
+	RSVP_SRC_ANNOUNCE,          /* announce.<key>.<...>@ in In-Reply-To/References */
 	RSVP_SRC_LOOSE,             /* "attend the Android." or the bare Subject */
 };
 

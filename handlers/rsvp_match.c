@@ -17,7 +17,6 @@
 
 #define SCORE_EXACT 100
 #define SCORE_TYPO 90
-#define SCORE_MARGIN 5          /* a winner must beat the runner-up by this much */
 #define CLOSE_ENOUGH 30         /* closeness that makes an MC worth suggesting */
 #define CLOSE_MAX 5             /* suggestions at most */
 
@@ -159,11 +158,13 @@ cover(const char *n, GPtrArray *tw, GPtrArray *ta, gboolean *covered)
 	}
 	if (found || ln < 2 || ln > 5)
 		return found;
-	/* "pm" = "Power Management"; initials over all words, "iot" = "Internet of Things" */
+	/* "pm" = "Power Management", over all words: "iot" = "Internet of Things";
+	 * after the first, a letter may come from inside its word: "cxl" */
 	for (guint j = 0; j + ln <= ta->len && !found; j++) {
 		guint k;
 
-		for (k = 0; k < ln && ((char *)ta->pdata[j + k])[0] == n[k]; k++)
+		for (k = 0; k < ln && (((char *)ta->pdata[j + k])[0] == n[k] ||
+				       (k > 0 && ln > 2 && strchr(ta->pdata[j + k], n[k]))); k++)
 			;
 		if (k < ln)
 			continue;
@@ -258,17 +259,22 @@ rsvp_state_open(const char *status, const char *states)
 	return open;
 }
 
-/* The MC that name means among mcs (borrowed): FOUND, AMBIGUOUS or UNKNOWN. */
+/*
+ * The MC that name means among mcs (borrowed): FOUND, AMBIGUOUS or UNKNOWN.
+ * An exact or typo match wins over everything below it; otherwise the
+ * name must fit one MC only ("Kernel" fits three: ambiguous).
+ */
 static enum rsvp_found
 match_among(const char *name, GPtrArray *mcs, struct mc **out)
 {
-	int best = -1, second = -1;
+	int best = -1, second = -1, fits = 0;
 	struct mc *winner = NULL;
 
 	*out = NULL;
 	for (guint i = 0; i < mcs->len; i++) {
 		int s = rsvp_match_score(name, mcs->pdata[i]);
 
+		fits += s >= RSVP_SCORE_FIT;
 		if (s > best) {
 			second = best;
 			best = s;
@@ -279,7 +285,7 @@ match_among(const char *name, GPtrArray *mcs, struct mc **out)
 	}
 	if (best < RSVP_SCORE_FIT)
 		return RSVP_UNKNOWN;
-	if (best - second < SCORE_MARGIN && !(best == SCORE_EXACT && second < SCORE_EXACT))
+	if (best >= SCORE_TYPO ? second >= best : fits > 1)
 		return RSVP_AMBIGUOUS;
 	*out = winner;
 	return RSVP_FOUND;
@@ -297,9 +303,8 @@ by_thread(const struct mail *m, const struct store *st)
 }
 
 struct order {
-	const char *name;
+	const struct mc *mc;
 	int close;
-	int id;
 };
 
 static gint
@@ -307,7 +312,7 @@ by_closeness(gconstpointer a, gconstpointer b)
 {
 	const struct order *x = a, *y = b;
 
-	return x->close != y->close ? y->close - x->close : x->id - y->id;
+	return x->close != y->close ? y->close - x->close : x->mc->id - y->mc->id;
 }
 
 /* The open MCs, the ones closest to name first. */
@@ -319,8 +324,7 @@ suggest(struct rsvp_resolution *res, GPtrArray *open)
 	res->closest = g_ptr_array_new();
 	for (guint i = 0; i < open->len; i++) {
 		const struct mc *mc = open->pdata[i];
-		struct order e = { (const char *)mc, res->name ? closeness(res->name, mc) : 0,
-				   mc->id };
+		struct order e = { mc, res->name ? closeness(res->name, mc) : 0 };
 
 		g_array_append_val(o, e);
 	}
@@ -328,7 +332,7 @@ suggest(struct rsvp_resolution *res, GPtrArray *open)
 	for (guint i = 0; i < o->len; i++) {
 		struct order *e = &g_array_index(o, struct order, i);
 
-		g_ptr_array_add(res->closest, (gpointer)e->name);
+		g_ptr_array_add(res->closest, (gpointer)e->mc);
 		if (e->close >= CLOSE_ENOUGH && res->n_close < CLOSE_MAX)
 			res->n_close++;
 	}

@@ -34,7 +34,7 @@ rx_match(GRegex **slot, const char *pattern, const char *s)
 	return g_regex_match(rx(slot, pattern), s, 0, NULL);
 }
 
-/* Lowercase, with typographic apostrophes made plain and white space folded. */
+/* Lowercase, typographic apostrophes made plain, no-break spaces and tabs made spaces. */
 static char *
 norm_text(const char *text)
 {
@@ -229,7 +229,7 @@ rsvp_announce_id_parse(const char *msgid, char **key, int *id)
 }
 
 static void
-name_add(GPtrArray *names, enum rsvp_source src, const char *raw, int id)
+name_put(GPtrArray *names, enum rsvp_source src, const char *raw, int id)
 {
 	static GRegex *trim;
 	char *clean = util_clean_line(raw, NAME_MAX_BYTES);
@@ -239,30 +239,50 @@ name_add(GPtrArray *names, enum rsvp_source src, const char *raw, int id)
 
 	g_strstrip(text);
 	key = util_slugify(text, 200);
-	if (*text == '\0' || (strcmp(key, "mc") == 0 && id == 0) || strcmp(key, "the") == 0)
-		goto out;
-	for (guint i = 0; i < names->len; i++) {
-		struct rsvp_name *n = names->pdata[i];
-		char *k = util_slugify(n->text, 200);
-		gboolean same = strcmp(k, key) == 0 && n->id == id;
-
-		g_free(k);
-		if (same)
-			goto out;
-	}
-	{
+	if (*text == '\0' || (strcmp(key, "mc") == 0 && id == 0) || strcmp(key, "the") == 0) {
+		g_free(text);
+	} else {
 		struct rsvp_name *n = g_new0(struct rsvp_name, 1);
 
 		n->source = src;
 		n->text = text;
 		n->id = id;
-		text = NULL;
 		g_ptr_array_add(names, n);
 	}
-out:
 	g_free(key);
-	g_free(text);
 	g_free(clean);
+}
+
+/*
+ * Add a name as written, and the shorter forms people pad it into:
+ * "Rust MC - update", "VFIO MC in Dublin" also give "Rust MC", "VFIO MC"
+ * (words after "MC" are not part of the name).
+ */
+static void
+name_add(GPtrArray *names, enum rsvp_source src, const char *raw, int id)
+{
+	static GRegex *mcword, *dash;
+	GMatchInfo *mi = NULL;
+	gint end;
+
+	if (id == 0 && g_regex_match(rx(&mcword, "^(.+?\\b(?:mc|micro-?\\s?conference))\\b\\W*\\S"),
+				     raw, 0, &mi)) {
+		char *head = g_match_info_fetch(mi, 1);
+
+		name_put(names, src, head, 0);
+		g_free(head);
+	}
+	g_match_info_free(mi);
+	name_put(names, src, raw, id);
+	if (id == 0 && g_regex_match(rx(&dash, "\\s+[-–—(]\\s*"), raw, 0, &mi)) {
+		char *head;
+
+		g_match_info_fetch_pos(mi, 0, &end, NULL);
+		head = g_strndup(raw, (gsize)end);
+		name_put(names, src, head, 0);
+		g_free(head);
+	}
+	g_match_info_free(mi);
 }
 
 static void
@@ -348,9 +368,9 @@ name_by_rx(GPtrArray *names, enum rsvp_source src, GRegex **slot, const char *pa
 }
 
 static void
-names_from_subject(GPtrArray *names, const char *subject, const char *tag, GPtrArray *late)
+names_from_subject(GPtrArray *names, const char *subject, const char *tag)
 {
-	static GRegex *rsvp, *lead_word, *trail_word, *announce, *proposal;
+	static GRegex *ours_first, *ours, *rsvp, *lead_word, *trail_word, *announce, *proposal;
 	gboolean reply;
 	char *s = subject_core(subject, &reply);
 	int id = subject_tag_id(subject, tag);
@@ -361,6 +381,9 @@ names_from_subject(GPtrArray *names, const char *subject, const char *tag, GPtrA
 		name_add(names, RSVP_SRC_TAG, ref, id);
 		g_free(ref);
 	}
+	if (rx_match(&ours_first, "^(?:rsvp\\s+(?:recorded|cancell?ed|not recorded)|"
+		     "already on the list|noted\\s*:)", s))
+		goto reply;
 	if (name_by_rx(names, RSVP_SRC_SUBJECT, &rsvp,
 		       "^rsvp\\b[\\s:\\-–—]*(?:for\\s+)?(?:the\\s+)?(.+)$", s) ||
 	    name_by_rx(names, RSVP_SRC_SUBJECT, &lead_word,
@@ -370,19 +393,23 @@ names_from_subject(GPtrArray *names, const char *subject, const char *tag, GPtrA
 		       "^(.+?)[\\s:\\-–—(]*\\b(?:attendance|attending|rsvp|registration|"
 		       "participation|cancel(?:l?ed|lation)?)\\)?\\s*$", s))
 		goto out;
-	if (name_by_rx(late, RSVP_SRC_REPLY_SUBJECT, &announce,
+reply:
+	if (name_by_rx(names, RSVP_SRC_REPLY_SUBJECT, &ours,
+		       "^(?:rsvp\\s+(?:recorded|cancell?ed|not recorded)|already on the list|"
+		       "noted\\s*:\\s*not attending)\\s*:?\\s*(.+)$", s) ||
+	    name_by_rx(names, RSVP_SRC_REPLY_SUBJECT, &announce,
 		       "new\\s+micro-?conference(?:\\s+proposed)?\\s*:\\s*(.+)$", s) ||
-	    name_by_rx(late, RSVP_SRC_REPLY_SUBJECT, &proposal,
+	    name_by_rx(names, RSVP_SRC_REPLY_SUBJECT, &proposal,
 		       "^(?:(?:mc|micro-?conference)\\s+)?proposal\\s*(?:for\\s+(?:an?\\s+)?"
 		       "(?:mc|micro-?conference)\\s*)?[:\\-–—]\\s*(.+)$", s))
 		goto out;
 	if (reply || id > 0) {
 		char *title = extract_subject_title(subject);
 
-		name_add(late, RSVP_SRC_REPLY_SUBJECT, title, 0);
+		name_add(names, RSVP_SRC_REPLY_SUBJECT, title, 0);
 		g_free(title);
 	} else {
-		name_add(late, RSVP_SRC_LOOSE, s, 0);
+		name_add(names, RSVP_SRC_LOOSE, s, 0);
 	}
 out:
 	g_free(s);
@@ -395,7 +422,7 @@ out:
 
 /* Body phrases: "attend the X MC" (strong) and "attend the X." (loose). */
 static void
-names_from_body(GPtrArray *names, const char *own, GPtrArray *late)
+names_from_body(GPtrArray *names, const char *own)
 {
 	static GRegex *strong, *loose;
 	char **paras = g_regex_split_simple("\n\\s*\n", own, 0, 0);
@@ -419,7 +446,7 @@ names_from_body(GPtrArray *names, const char *own, GPtrArray *late)
 		while (g_match_info_matches(mi)) {
 			char *v = g_match_info_fetch(mi, 1);
 
-			name_add(late, RSVP_SRC_LOOSE, v, 0);
+			name_add(names, RSVP_SRC_LOOSE, v, 0);
 			g_free(v);
 			g_match_info_next(mi, NULL);
 		}
@@ -463,11 +490,35 @@ by_source(gconstpointer a, gconstpointer b)
 	return (int)x->source - (int)y->source;
 }
 
+/* Strongest source first (the sort is stable: the order found within a
+ * source stays), then each name once, where it is strongest. */
+static void
+names_order(GPtrArray *names)
+{
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	g_ptr_array_sort(names, by_source);
+	for (guint i = 0; i < names->len;) {
+		struct rsvp_name *n = names->pdata[i];
+		char *slug = util_slugify(n->text, 200);
+		char *key = g_strdup_printf("%d/%s", n->id, slug);
+
+		g_free(slug);
+		if (g_hash_table_contains(seen, key)) {
+			g_ptr_array_remove_index(names, i);
+			g_free(key);
+		} else {
+			g_hash_table_add(seen, key);
+			i++;
+		}
+	}
+	g_hash_table_unref(seen);
+}
+
 struct rsvp_req *
 rsvp_read(const struct mail *m, const char *list_address, const char *tag)
 {
 	struct rsvp_req *r = g_new0(struct rsvp_req, 1);
-	GPtrArray *late = g_ptr_array_new_with_free_func((GDestroyNotify)name_free);
 	char *own = classify_own_text(m), *sub;
 	enum rsvp_wording w = rsvp_wording(own);
 
@@ -475,8 +526,8 @@ rsvp_read(const struct mail *m, const char *list_address, const char *tag)
 		w = rsvp_wording(m->subject);
 	r->attending = w != RSVP_SAYS_DECLINE;
 	r->names = g_ptr_array_new_with_free_func((GDestroyNotify)name_free);
-	names_from_subject(r->names, m->subject, tag, late);
-	names_from_body(r->names, own, late);
+	names_from_subject(r->names, m->subject, tag);
+	names_from_body(r->names, own);
 	if ((sub = subaddress_of(m, list_address)) != NULL) {
 		r->subaddress = TRUE;
 		if (*sub)
@@ -484,14 +535,7 @@ rsvp_read(const struct mail *m, const char *list_address, const char *tag)
 		g_free(sub);
 	}
 	names_from_announce(r->names, m);
-	/* The weaker names go last, whatever the order they were found in. */
-	for (guint i = 0; i < late->len; i++) {
-		struct rsvp_name *n = late->pdata[i];
-
-		name_add(r->names, n->source, n->text, n->id);
-	}
-	g_ptr_array_sort(r->names, by_source);
-	g_ptr_array_unref(late);
+	names_order(r->names);
 	g_free(own);
 	return r;
 }

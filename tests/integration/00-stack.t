@@ -40,7 +40,7 @@ is "$(stack_listening "$(cat "$STACK_DIR/pids/dovecot")" | tr '\n' ' ')" "127.0.
 is "$(stack_listening "$(cat "$STACK_DIR/pids/postfix")" | sort | tr '\n' ' ')" \
 	"$(printf '127.0.0.1:%s\n' "$SMTP_PORT" "$SMTPS_PORT" | sort | tr '\n' ' ')" \
 	"Postfix listens on SMTP and SMTPS, on 127.0.0.1"
-greeting=$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1; read -r -t 2 l <&3; echo "$l"' _ "$IMAP_PORT" 2>/dev/null)
+greeting=$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1; read -r -t 1 l <&3; echo "$l"' _ "$IMAP_PORT" 2>/dev/null)
 unlike "$greeting" 'OK' "no plaintext IMAP greeting on the IMAPS port"
 
 ## IMAPS

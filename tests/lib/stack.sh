@@ -103,11 +103,14 @@ stack__traversable() {
 	done
 }
 
-# stack__free_port: print a TCP port of 127.0.0.1 free right now, picked at
-# random below the kernel's ephemeral range so that outgoing connections
-# do not take it meanwhile, and not handed out before by this shell.
-stack__free_port() {
+# stack_free_port [VAR]: set VAR to (without VAR: print) a TCP port of
+# 127.0.0.1 free right now, picked at random below the kernel's ephemeral
+# range (so that outgoing connections do not take it meanwhile) and not
+# handed out before by this shell.  With VAR it can remember the ports it
+# handed out; $(stack_free_port) cannot, so prefer the VAR form.
+stack_free_port() {
 	local p
+	# shellcheck disable=SC2086
 	p=$(perl -MIO::Socket::INET -e '
 		my %used = map { $_ => 1 } @ARGV;
 		for (1 .. 500) {
@@ -121,8 +124,14 @@ stack__free_port() {
 		}
 		exit 1;' -- $STACK_PORTS_USED) || { stack__msg "no free port"; return 1; }
 	STACK_PORTS_USED="$STACK_PORTS_USED $p"
-	echo "$p"
+	if [ -n "$1" ]; then
+		printf -v "$1" '%s' "$p"
+	else
+		echo "$p"
+	fi
 }
+
+stack__free_port() { stack_free_port "$@"; }
 
 # stack__watchdog SECONDS: kill this test (and what it runs in the
 # foreground) after SECONDS, so that a hung test still ends and the EXIT
@@ -141,10 +150,19 @@ stack__watchdog() {
 		sleep 1
 		# the shell runs its trap only once its foreground child is gone
 		for p in $(stack__tree "$top"); do
-			[ "$p" = "$top" ] || [ "$p" = "$BASHPID" ] || kill -TERM "$p"
+			[ "$p" = "$top" ] || [ "$p" = "$BASHPID" ] || kill -TERM "$p" 2>/dev/null
 		done
 	) &
 	STACK_WATCHDOG_PID=$!
+}
+
+# stack__fail_start: stop what stack_start started, keeping the directory
+# for its logs.
+stack__fail_start() {
+	local keep=$STACK_KEEP
+	STACK_KEEP=1
+	stack_stop
+	STACK_KEEP=$keep
 }
 
 # stack_start: generate the certificates, start Dovecot and Postfix and
@@ -152,15 +170,17 @@ stack__watchdog() {
 # INT, TERM); a test that sets its own EXIT trap must call stack_stop in
 # it.  On failure it prints why, cleans up, and returns 1.
 stack_start() {
-	local base t0 try rc
+	local base t0 rc
 	t0=$(date +%s.%N)
 	if [ -n "$STACK_DIR" ] && [ -d "$STACK_DIR" ]; then
 		stack__msg "stack_start: already started in $STACK_DIR"
 		return 1
 	fi
 	stack_require || { stack__msg "$STACK_SKIP"; return 1; }
+	# Short: Dovecot's socket paths under it must fit in 108 bytes.
 	for base in "${TMPDIR:-/tmp}" /tmp /var/tmp; do
-		[ -d "$base" ] && [ -w "$base" ] && stack__traversable "$base" && break
+		[ ${#base} -le 32 ] && [ -d "$base" ] && [ -w "$base" ] &&
+			stack__traversable "$base" && break
 		base=""
 	done
 	[ -n "$base" ] || { stack__msg "no temporary directory traversable by others"; return 1; }
@@ -178,37 +198,37 @@ stack_start() {
 	chown "$STACK_MAIL_UID:$STACK_MAIL_UID" "$STACK_DIR/mail" &&
 	chown root:dovecot "$STACK_DIR/auth" && chmod 0750 "$STACK_DIR/auth" &&
 	: >"$STACK_DIR/auth/passwd" && chown root:dovecot "$STACK_DIR/auth/passwd" &&
-	chmod 0640 "$STACK_DIR/auth/passwd" || { stack_stop; return 1; }
+	chmod 0640 "$STACK_DIR/auth/passwd" || { stack__fail_start; return 1; }
 
 	export STACK_CA=$STACK_DIR/tls/ca.pem
 	stack_tls_ca "$STACK_DIR/tls" &&
 	stack_tls_server "$STACK_DIR/tls" server "DNS:localhost,IP:127.0.0.1" &&
-	chmod 0644 "$STACK_DIR/tls/server.key" || { stack_stop; return 1; }
+	chmod 0644 "$STACK_DIR/tls/server.key" || { stack__fail_start; return 1; }
 
-	stack_add_user "$BOT_USER" >/dev/null || { stack_stop; return 1; }
+	stack_add_user "$BOT_USER" >/dev/null || { stack__fail_start; return 1; }
 	export BOT_PASSWORD_FILE=$STACK_DIR/auth/$BOT_USER.password
 	BOT_PASSWORD=$(cat "$BOT_PASSWORD_FILE")
 	export BOT_PASSWORD
 
 	# A port can be taken between the probe and the bind: retry then.
-	for try in 1 2 3; do
-		IMAP_PORT=$(stack__free_port) || break
+	for _ in 1 2 3; do
+		stack_free_port IMAP_PORT || break
 		stack__dovecot_start dovecot "$IMAP_PORT" server "imap lmtp"
 		rc=$?
 		[ $rc = 2 ] || break
 	done
-	[ "$rc" = 0 ] || { stack_stop; return 1; }
+	[ "$rc" = 0 ] || { stack__fail_start; return 1; }
 	export IMAP_PORT
 	export STACK_DOVECOT_CONF=$STACK_DIR/dovecot/dovecot.conf
 	export STACK_DOVECOT_LOG=$STACK_DIR/dovecot/dovecot.log
 
-	for try in 1 2 3; do
-		SMTP_PORT=$(stack__free_port) && SMTPS_PORT=$(stack__free_port) || break
+	for _ in 1 2 3; do
+		stack_free_port SMTP_PORT && stack_free_port SMTPS_PORT || break
 		stack__postfix_start
 		rc=$?
 		[ $rc = 2 ] || break
 	done
-	[ "$rc" = 0 ] || { stack_stop; return 1; }
+	[ "$rc" = 0 ] || { stack__fail_start; return 1; }
 	export SMTP_PORT SMTPS_PORT
 	export STACK_POSTFIX_DIR=$STACK_DIR/postfix
 	export STACK_MAILLOG=$STACK_DIR/postfix/maillog
@@ -222,7 +242,7 @@ stack_start() {
 # 127.0.0.1, but self-signed.  Exports BAD_IMAP_PORT and
 # BAD_IMAP_PORT_WRONGHOST or BAD_IMAP_PORT_SELFSIGNED.
 stack_bad_imap() {
-	local kind=$1 san self="" port rc try
+	local kind=$1 san self="" port rc
 	case $kind in
 	wronghost) san=DNS:wrong.example.net ;;
 	selfsigned) san=DNS:localhost,IP:127.0.0.1 self=selfsigned ;;
@@ -231,8 +251,8 @@ stack_bad_imap() {
 	[ -n "$STACK_DIR" ] || { stack__msg "stack_bad_imap: call stack_start first"; return 1; }
 	stack_tls_server "$STACK_DIR/tls" "$kind" "$san" $self &&
 	chmod 0644 "$STACK_DIR/tls/$kind.key" || return 1
-	for try in 1 2 3; do
-		port=$(stack__free_port) || return 1
+	for _ in 1 2 3; do
+		stack_free_port port || return 1
 		stack__dovecot_start "dovecot-$kind" "$port" "$kind" imap
 		rc=$?
 		[ $rc = 2 ] || break
@@ -266,7 +286,7 @@ stack_add_user() {
 # stack_stop: stop everything stack_start and stack_bad_imap started, and
 # make sure no process of the stack is left.  Works from the master pids
 # kept in the shell (STACK_MASTERS), so also when the directory is gone.
-# Idempotent; returns 1 if a process had to be killed with SIGKILL.
+# Idempotent; returns 1 if a process of the stack ignored SIGTERM for 10 s.
 stack_stop() {
 	local pids rc=0 left
 	[ -n "$STACK_DIR" ] || return 0
@@ -278,11 +298,12 @@ stack_stop() {
 	fi
 	# Every process of each master, listed before the masters go and their
 	# children are re-parented.  SIGTERM to a master is what `postfix stop`
-	# and `doveadm stop` send; each master then stops its children.
+	# and `doveadm stop` send; Dovecot's master then takes a second to stop
+	# its children, so all get it at once.
 	pids=$(stack__tree $STACK_MASTERS | tr '\n' ' ')
 	if [ -n "$pids" ]; then
 		# shellcheck disable=SC2086
-		kill -TERM $STACK_MASTERS 2>/dev/null
+		kill -TERM $pids 2>/dev/null
 		# shellcheck disable=SC2086
 		left=$(stack__wait_gone 10 $pids) || {
 			stack__msg "still running after 10 s, killing: $left"

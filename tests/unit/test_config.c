@@ -444,6 +444,125 @@ test_garbage(void)
 	g_free(dir);
 }
 
+/* [organizers]: lists, fingerprints, proofs, durations, and the defaults. */
+static void
+test_organizers(void)
+{
+	char *dir = g_dir_make_tmp("test_config-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "o.conf", NULL), *p;
+	GString *errs = g_string_new(NULL);
+	struct config *c = NULL;
+
+	write_file(dir, "token.secret", "0123456789abcdef-secret\n", 0600);
+	write_file(dir, "o.conf", "[organizers]\n"
+		   "addresses = organizer@LPC.example.org, chair@lpc.example.org\n"
+		   "authserv_id = mx.lpc.example.org\n"
+		   "pgp_fingerprints = organizer@lpc.example.org=13E4 F408 066D 22B0 BBB5 "
+		   "7320 9179 F0AF 6EB6 4815, chair@lpc.example.org="
+		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+		   "gnupg_home = gnupg\n"
+		   "token_secret_file = token.secret\n"
+		   "read_proof = sender, dkim\n"
+		   "hold_decisions = false\n"
+		   "refusal_interval = 12h\n"
+		   "token_lifetime = 90m\n"
+		   "pgp_max_age = 3d\n", 0600);
+	g_assert_cmpint(config_load(path, &c, errs), ==, 0);
+	g_assert_cmpstr(errs->str, ==, "");
+	g_assert_cmpstr(c->organizers[0], ==, "organizer@lpc.example.org");
+	g_assert_cmpstr(c->organizers[1], ==, "chair@lpc.example.org");
+	g_assert_null(c->organizers[2]);
+	g_assert_true(config_is_organizer(c, "Organizer@lpc.example.org"));
+	g_assert_false(config_is_organizer(c, "organizer@lpc.example.org.evil"));
+	g_assert_false(config_is_organizer(c, NULL));
+	g_assert_cmpstr(c->authserv_id, ==, "mx.lpc.example.org");
+	g_assert_cmpstr(c->received_by, ==, "mx.lpc.example.org");
+	g_assert_cmpstr(c->pgp_keys[0], ==,
+			"organizer@lpc.example.org 13E4F408066D22B0BBB573209179F0AF6EB64815");
+	g_assert_cmpstr(c->pgp_keys[1], ==,
+			"chair@lpc.example.org AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	p = g_build_filename(dir, "gnupg", NULL);
+	g_assert_cmpstr(c->gnupg_home, ==, p);
+	g_free(p);
+	g_assert_cmpstr(c->token_secret, ==, "0123456789abcdef-secret");
+	g_assert_cmpint(c->read_proof, ==, CONFIG_PROOF_SENDER | CONFIG_PROOF_DKIM);
+	g_assert_cmpint(c->change_proof, ==, CONFIG_PROOF_PGP | CONFIG_PROOF_DKIM |
+			CONFIG_PROOF_TOKEN);
+	g_assert_false(c->hold_decisions);
+	g_assert_cmpint(c->refusal_interval, ==, 12 * 3600);
+	g_assert_cmpint(c->token_lifetime, ==, 90 * 60);
+	g_assert_cmpint(c->pgp_max_age, ==, 3 * 86400);
+	config_free(c);
+
+	/* Defaults: nobody may command; decisions are held. */
+	c = config_defaults();
+	g_assert_null(c->organizers);
+	g_assert_true(c->hold_decisions);
+	g_assert_cmpint(c->read_proof, ==, 0);
+	g_assert_cmpint(c->change_proof, ==, 0);
+	g_assert_cmpint(c->refusal_interval, ==, 86400);
+	g_assert_cmpint(c->token_lifetime, ==, 2 * 86400);
+	g_assert_cmpint(c->pgp_max_age, ==, 7 * 86400);
+	config_free(c);
+
+	/* Every mistake, each with its line. */
+	g_string_truncate(errs, 0);
+	write_file(dir, "short.secret", "short\n", 0600);
+	write_file(dir, "o.conf", "[organizers]\n"
+		   "addresses = organizer@lpc.example.org, not-an-address\n"
+		   "pgp_fingerprints = mallory@evil.example=13E4F408066D22B0BBB573209179F0AF6EB64815,"
+		   " organizer@lpc.example.org=1234\n"
+		   "read_proof = pgp, dkim, magic\n"
+		   "change_proof = sender\n"
+		   "refusal_interval = 10s\n"
+		   "token_lifetime = 1w\n", 0600);
+	g_assert_cmpint(config_load(path, &c, errs), ==, -1);
+	g_test_message("%s", errs->str);
+	{
+		static const char *const want[] = {
+			":2: [organizers] addresses: \"not-an-address\" is not a plain address",
+			":3: [organizers] pgp_fingerprints: \"organizer@lpc.example.org=1234\": "
+			"expected address=FINGERPRINT",
+			":4: [organizers] read_proof: \"magic\" is not pgp, dkim, token or sender",
+			":5: [organizers] change_proof: sender is no proof",
+			":6: [organizers] refusal_interval: \"10s\" is not a duration",
+			":7: [organizers] token_lifetime: \"1w\" is not a duration",
+		};
+
+		for (gsize i = 0; i < G_N_ELEMENTS(want); i++)
+			if (strstr(errs->str, want[i]) == NULL)
+				g_error("missing \"%s\" in:\n%s", want[i], errs->str);
+	}
+	g_string_truncate(errs, 0);
+	write_file(dir, "o.conf", "[organizers]\n"
+		   "addresses = organizer@lpc.example.org\n"
+		   "pgp_fingerprints = mallory@evil.example=13E4F408066D22B0BBB573209179F0AF6EB64815\n"
+		   "token_secret_file = short.secret\n"
+		   "change_proof = dkim, token\n", 0600);
+	g_assert_cmpint(config_load(path, &c, errs), ==, -1);
+	g_test_message("%s", errs->str);
+	g_assert_nonnull(strstr(errs->str, ":3: [organizers] pgp_fingerprints is set but "
+				"gnupg_home is not"));
+	g_assert_nonnull(strstr(errs->str, ":3: [organizers] pgp_fingerprints: "
+				"mallory@evil.example is not in addresses"));
+	g_assert_nonnull(strstr(errs->str, ":4: [organizers] token_secret_file: the secret is "
+				"shorter than 16 bytes"));
+	g_assert_nonnull(strstr(errs->str, ":5: [organizers] change_proof: dkim needs "
+				"authserv_id"));
+	g_string_truncate(errs, 0);
+	write_file(dir, "o.conf", "[organizers]\naddresses = organizer@lpc.example.org\n"
+		   "read_proof = token\n", 0600);
+	g_assert_cmpint(config_load(path, &c, errs), ==, -1);
+	g_assert_nonnull(strstr(errs->str, ":3: [organizers] read_proof: token needs "
+				"token_secret_file"));
+	g_assert_nonnull(strstr(errs->str, ":2: [organizers] addresses is set but nothing can "
+				"prove a command"));
+	g_string_free(errs, TRUE);
+	g_free(path);
+	rm_rf(dir);
+	g_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -463,5 +582,6 @@ main(int argc, char **argv)
 	g_test_add_func("/config/nul-byte", test_nul_byte);
 	g_test_add_func("/config/numbers", test_numbers);
 	g_test_add_func("/config/garbage", test_garbage);
+	g_test_add_func("/config/organizers", test_organizers);
 	return g_test_run();
 }

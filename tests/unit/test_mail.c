@@ -504,11 +504,14 @@ static void test_limits(void)
 	g_string_append(s, "\nbody\n");
 	g_assert_cmpint(parse_fails(s->str, &lim, "header"), ==, -1);
 
-	/* max_text cuts on a character boundary */
+	/* text longer than max_text is refused, not cut; up to it passes */
 	g_string_assign(s, "From: a@b.example\nContent-Type: text/plain; charset=utf-8\n\n"
-			"ééééééé\n");
+			"ééééé\n");
+	g_assert_cmpint(parse_fails(s->str, &lim, "text too long"), ==, -1);
+	g_string_assign(s, "From: a@b.example\nContent-Type: text/plain; charset=utf-8\n\n"
+			"éééé\n");
 	m = parse_bytes(s->str, s->len, &lim);
-	g_assert_cmpstr(m->text, ==, "ééééé");
+	g_assert_cmpstr(m->text, ==, "éééé\n");
 	mail_free(m);
 	g_string_free(s, TRUE);
 }
@@ -542,6 +545,8 @@ static void test_html_direct(void)
 {
 	static const char *const cases[][2] = {
 		{ "<p>a</p><p>b</p>", "a\n\nb\n" },
+		{ "<p class=MsoNormal>a</p><p class=MsoNormal>b</p><p class=MsoNormal>&nbsp;</p>"
+		  "<p class=MsoNormal>c</p>", "a\nb\n\nc\n" },
 		{ "<div>x<br><br><br><br>y</div>", "x\n\ny\n" },
 		{ "a &amp;&nbsp;b &#65;&#x42; &bogus; & c", "a & b AB &bogus; & c\n" },
 		{ "<pre>  keep   this\n  too</pre>", "  keep   this\n  too\n" },
@@ -552,6 +557,8 @@ static void test_html_direct(void)
 		{ "<a href=\"x>y\">link</a> text", "link text\n" },
 		{ "&#0;&#x110000;&#150;", "\xef\xbf\xbd\xef\xbf\xbd\xe2\x80\x93\n" },
 		{ "<!-- unterminated comment", "" },
+		{ "<p><![if !supportLists]>1.<![endif]>first</p>", "1. first\n" },
+		{ "<![if !supportLists]>no endif, text kept", "no endif, text kept\n" },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

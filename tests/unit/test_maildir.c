@@ -218,6 +218,23 @@ test_fetch_batches(struct fixture *fx, gconstpointer data)
 }
 
 static void
+test_binary(struct fixture *fx, gconstpointer data)
+{
+	char *p = g_build_filename(fx->dir, "new", "1.nul", NULL);
+	GPtrArray *items;
+	struct inbox_item *it;
+
+	g_assert_true(g_file_set_contents(p, "a\0b\r\n", 5, NULL));
+	items = fetch(fx, 10);
+	g_assert_cmpuint(items->len, ==, 1);
+	it = g_ptr_array_index(items, 0);
+	g_assert_cmpmem(it->raw, it->len, "a\0b\r\n", 5);
+	g_assert_cmpint(it->raw[5], ==, '\0');
+	g_ptr_array_free(items, TRUE);
+	g_free(p);
+}
+
+static void
 test_oversize(struct fixture *fx, gconstpointer data)
 {
 	GPtrArray *items;
@@ -390,6 +407,7 @@ main(int argc, char **argv)
 	ADD("/maildir/open_creates", test_open_creates);
 	ADD("/maildir/fetch_order", test_fetch_order);
 	ADD("/maildir/fetch_batches", test_fetch_batches);
+	ADD("/maildir/binary", test_binary);
 	ADD("/maildir/oversize", test_oversize);
 	ADD("/maildir/finish", test_finish);
 	ADD("/maildir/finish_collision", test_finish_collision);

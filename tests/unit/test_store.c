@@ -200,7 +200,7 @@ test_crash_every_step(void)
 			char *proc = read_all(dir, "processed");
 			char *log = read_all(dir, "mc/1/log");
 
-			g_assert_cmpstr(proc, ==, "<k1@x>\n");
+			g_assert_cmpstr(proc, ==, "<k1@x>\tdone\n");
 			g_assert_cmpstr(log, ==, "1000\ta@example.org\tproposed\n");
 			g_free(proc);
 			g_free(log);

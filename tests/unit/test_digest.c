@@ -1,0 +1,683 @@
+/*
+ * test_digest.c - the weekly digests: periods in time zones (DST, missed
+ * weeks), aligned tables, the state and mail-log files, and whole runs on
+ * a real store: once per period per recipient, dry runs, --now, content.
+ */
+#include <string.h>
+
+#include "bot/config.h"
+#include "bot/digest.h"
+#include "bot/digest_p.h"
+#include "bot/mail.h"
+#include "bot/store.h"
+#include "bot/template.h"
+#include "bot/util.h"
+
+#define DAY 86400
+#define WEEK (7 * DAY)
+#define T_MON_0601_0800 1780300800      /* Monday 2026-06-01 08:00 UTC */
+#define T_WED_0603_1200 1780488000      /* Wednesday 2026-06-03 12:00 UTC */
+
+/* ---- periods ---- */
+
+static void
+period_ok(const char *tz, int day, int minute, gint64 now, gboolean ahead,
+	  struct digest_period *p)
+{
+	GString *err = g_string_new(NULL);
+
+	if (digest_period_at(tz, day, minute, now, ahead, p, err) < 0)
+		g_error("digest_period_at: %s", err->str);
+	g_string_free(err, TRUE);
+}
+
+static void
+test_period_utc(void)
+{
+	struct digest_period p;
+
+	period_ok("UTC", 1, 8 * 60, T_WED_0603_1200, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-06-01");
+	g_assert_cmpint(p.start, ==, T_MON_0601_0800);
+	g_assert_cmpint(p.next, ==, T_MON_0601_0800 + WEEK);
+	/* The start itself belongs to the period; a second before does not. */
+	period_ok("UTC", 1, 8 * 60, T_MON_0601_0800, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-06-01");
+	period_ok("UTC", 1, 8 * 60, T_MON_0601_0800 - 1, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-05-25");
+	g_assert_cmpint(p.next, ==, T_MON_0601_0800);
+	/* Same day, earlier time: that day's start. */
+	period_ok("UTC", 3, 9 * 60, T_WED_0603_1200, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-06-03");
+	/* Same day, later time: last week's. */
+	period_ok("UTC", 3, 13 * 60, T_WED_0603_1200, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-05-27");
+	/* ahead: the period that starts next. */
+	period_ok("UTC", 1, 8 * 60, T_WED_0603_1200, TRUE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-06-08");
+	g_assert_cmpint(p.start, ==, T_MON_0601_0800 + WEEK);
+	g_assert_cmpint(p.next, ==, T_MON_0601_0800 + 2 * WEEK);
+}
+
+static void
+test_period_zone_offset(void)
+{
+	struct digest_period p;
+
+	/* Monday 08:00 at +02:00 is 06:00 UTC. */
+	period_ok("+02:00", 1, 8 * 60, T_WED_0603_1200, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-06-01");
+	g_assert_cmpint(p.start, ==, T_MON_0601_0800 - 2 * 3600);
+	/* Far east: it is already Thursday there at Wednesday 12:00 UTC. */
+	period_ok("+14:00", 4, 1 * 60, T_WED_0603_1200, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-06-04");
+}
+
+static void
+test_period_dst(void)
+{
+	struct digest_period p;
+
+	/* Berlin: Monday 08:00 CET, then 08:00 CEST: a 167-hour week. */
+	period_ok("Europe/Berlin", 1, 8 * 60, 1774249200 + DAY, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-03-23");
+	g_assert_cmpint(p.start, ==, 1774249200);
+	g_assert_cmpint(p.next, ==, 1774850400);
+	g_assert_cmpint(p.next - p.start, ==, WEEK - 3600);
+	/* A time the change skips (Sunday 02:30) is the end of the gap, 03:00 CEST. */
+	period_ok("Europe/Berlin", 7, 2 * 60 + 30, 1774746000 + 3600, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-03-29");
+	g_assert_cmpint(p.start, ==, 1774746000);
+	/* One second before it: still the week before. */
+	period_ok("Europe/Berlin", 7, 2 * 60 + 30, 1774746000 - 1, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-03-22");
+	/* New York falls back: Monday 09:00 EDT, then 09:00 EST: 169 hours. */
+	period_ok("America/New_York", 1, 9 * 60, 1793019600 + 3600, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-10-26");
+	g_assert_cmpint(p.next - p.start, ==, WEEK + 3600);
+	g_assert_cmpint(p.next, ==, 1793628000);
+}
+
+static void
+test_period_bad(void)
+{
+	struct digest_period p;
+	GString *err = g_string_new(NULL);
+
+	g_assert_cmpint(digest_period_at("Nowhere/Atlantis", 1, 0, 0, FALSE, &p, err), ==, -1);
+	g_assert_nonnull(strstr(err->str, "Nowhere/Atlantis"));
+	g_assert_cmpint(digest_period_at("UTC", 0, 0, 0, FALSE, &p, NULL), ==, -1);
+	g_assert_cmpint(digest_period_at("UTC", 1, 24 * 60, 0, FALSE, &p, NULL), ==, -1);
+	g_string_free(err, TRUE);
+}
+
+/* Weeks missed: whatever the gap, the period is the current one, once. */
+static void
+test_period_missed_weeks(void)
+{
+	struct digest_state *s = digest_state_new();
+	struct digest_period p;
+	const struct digest_mark *m;
+
+	period_ok("UTC", 1, 8 * 60, T_WED_0603_1200, FALSE, &p);
+	digest_state_set(s, "organizer:o@x.org", p.id, 1, T_WED_0603_1200);
+	period_ok("UTC", 1, 8 * 60, T_WED_0603_1200 + 3 * WEEK + DAY, FALSE, &p);
+	g_assert_cmpstr(p.id, ==, "2026-06-22");
+	m = digest_state_mark(s, "organizer:o@x.org");
+	g_assert_cmpint(strcmp(m->period, p.id), <, 0);          /* due: once */
+	digest_state_set(s, "organizer:o@x.org", p.id, 2, T_WED_0603_1200 + 3 * WEEK + DAY);
+	m = digest_state_mark(s, "organizer:o@x.org");
+	g_assert_cmpint(strcmp(m->period, p.id), ==, 0);         /* not due again */
+	digest_state_free(s);
+}
+
+/* ---- tables ---- */
+
+static void
+test_table(void)
+{
+	static const char *const h[] = { "MC", "Title", "RSVPs" };
+	static const int max[] = { 0, 12, 0 };
+	struct digest_table *t = digest_table_new(3, h, "llr", max);
+	const char *r1[] = { "MC-1", "Tracing", "3" };
+	const char *r2[] = { "MC-12", "A very long title indeed", "120" };
+	const char *r3[] = { "MC-3", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", NULL };    /* 日本語 */
+	char *out;
+
+	digest_table_add(t, r1);
+	digest_table_add(t, r2);
+	digest_table_add(t, r3);
+	g_assert_cmpuint(digest_table_rows(t), ==, 3);
+	out = digest_table_render(t);
+	g_assert_cmpstr(out, ==,
+			"MC     Title         RSVPs\n"
+			"-----  ------------  -----\n"
+			"MC-1   Tracing           3\n"
+			"MC-12  A very long\xe2\x80\xa6    120\n"
+			"MC-3   \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n");
+	g_free(out);
+	digest_table_free(t);
+}
+
+static void
+test_text_width_fit(void)
+{
+	char *s;
+
+	g_assert_cmpint(digest_text_width("abc"), ==, 3);
+	g_assert_cmpint(digest_text_width("\xe6\x97\xa5\xe6\x9c\xac"), ==, 4);   /* wide */
+	g_assert_cmpint(digest_text_width("e\xcc\x81"), ==, 1);                  /* e + acute */
+	s = digest_text_fit("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4);
+	g_assert_cmpstr(s, ==, "\xe6\x97\xa5\xe2\x80\xa6");                      /* 日… */
+	g_assert_cmpint(digest_text_width(s), <=, 4);
+	g_free(s);
+	s = digest_text_fit("short", 10);
+	g_assert_cmpstr(s, ==, "short");
+	g_free(s);
+	s = digest_text_fit("Tracing and more", 12);
+	g_assert_cmpstr(s, ==, "Tracing and\xe2\x80\xa6");
+	g_free(s);
+}
+
+/* A cell with a newline or TAB stays on its row. */
+static void
+test_table_clean_cells(void)
+{
+	static const char *const h[] = { "A", "B" };
+	struct digest_table *t = digest_table_new(2, h, "ll", NULL);
+	const char *r[] = { "x\ny", "a\tb" };
+	char *out;
+
+	digest_table_add(t, r);
+	out = digest_table_render(t);
+	g_assert_cmpstr(out, ==, "A    B\n---  ---\nx y  a b\n");
+	g_free(out);
+	digest_table_free(t);
+}
+
+/* ---- state and mail log ---- */
+
+static void
+test_state_roundtrip(void)
+{
+	struct digest_state *s = digest_state_new(), *back = NULL;
+	GString *text;
+	const char *bad = DIGEST_STATE_FORMAT "\nissue\t3\t2026-06-01\nto\tlead:1:a@x.org\tnope\t1\t5\n"
+			  "to\tlead:2:b@x.org\t2026-06-01\t3\t1780488000\ngarbage\n";
+
+	s->issue = 3;
+	g_strlcpy(s->period, "2026-06-01", sizeof s->period);
+	digest_state_set(s, "organizer:o@x.org", "2026-06-01", 3, 1780488000);
+	digest_state_set(s, "lead:1:a@x.org", "2026-05-25", 2, 1779883200);
+	text = digest_state_format(s);
+	g_assert_cmpstr(text->str, ==, DIGEST_STATE_FORMAT "\n"
+			"issue\t3\t2026-06-01\n"
+			"to\tlead:1:a@x.org\t2026-05-25\t2\t1779883200\n"
+			"to\torganizer:o@x.org\t2026-06-01\t3\t1780488000\n");
+	g_assert_cmpint(digest_state_parse(text->str, text->len, &back, NULL), ==, 0);
+	g_assert_cmpint(back->issue, ==, 3);
+	g_assert_cmpstr(digest_state_mark(back, "lead:1:a@x.org")->period, ==, "2026-05-25");
+	g_assert_cmpint(digest_state_mark(back, "organizer:o@x.org")->until, ==, 1780488000);
+	digest_state_free(back);
+	g_assert_cmpint(digest_state_parse("other 1\n", 8, &back, NULL), ==, -1);
+	g_assert_null(back);
+	/* Bad lines are skipped, good ones kept. */
+	g_assert_cmpint(digest_state_parse(bad, strlen(bad), &back, NULL), ==, 0);
+	g_assert_null(digest_state_mark(back, "lead:1:a@x.org"));
+	g_assert_nonnull(digest_state_mark(back, "lead:2:b@x.org"));
+	digest_state_free(back);
+	g_string_free(text, TRUE);
+	digest_state_free(s);
+}
+
+static void
+test_keys(void)
+{
+	char *a = digest_key_lead(7, "Ann@Example.ORG"), *o = digest_key_organizer("O@X.org");
+
+	g_assert_cmpstr(a, ==, "lead:7:ann@example.org");
+	g_assert_cmpstr(o, ==, "organizer:o@x.org");
+	g_free(a);
+	g_free(o);
+}
+
+static void
+test_mail_log(void)
+{
+	const char *log = "100\tdropped\tdropped\tk1\tmailer-daemon@x.org\tbounce\n"
+			  "101\tdropped\tdropped\tk1\tmailer-daemon@x.org\tbounce\n"
+			  "bad line\n"
+			  "102\trefused\trefused\tk2\t\tnot an organizer\n";
+	GPtrArray *m = digest_mail_parse(log);
+
+	g_assert_cmpuint(m->len, ==, 2);        /* k1 noted twice: once */
+	g_assert_cmpstr(((struct digest_mail *)m->pdata[1])->folder, ==, "refused");
+	g_assert_cmpstr(((struct digest_mail *)m->pdata[1])->sender, ==, "");
+	g_ptr_array_unref(m);
+}
+
+static void
+test_event_kinds(void)
+{
+	g_assert_cmpint(digest_event_kind("proposed as \"X\" (version 1)"), ==, DEV_PROPOSED);
+	g_assert_cmpint(digest_event_kind("updated to version 2 by mail: - x"), ==, DEV_VERSION);
+	g_assert_cmpint(digest_event_kind("rsvp: attending (3 attendees)"), ==, DEV_RSVP);
+	g_assert_cmpint(digest_event_kind("rsvp cancelled (2 attendees)"), ==, DEV_CANCEL);
+	g_assert_cmpint(digest_event_kind("possible duplicate proposed by a@b: \"X\""), ==,
+			DEV_DUPLICATE);
+	g_assert_cmpint(digest_event_kind("accepted: great"), ==, DEV_DECISION);
+	g_assert_cmpint(digest_event_kind("Rejected (out of scope)"), ==, DEV_DECISION);
+	g_assert_cmpint(digest_event_kind("note: needs a bigger room"), ==, DEV_NOTE);
+	g_assert_cmpint(digest_event_kind("notes were lost"), ==, DEV_OTHER);
+	g_assert_cmpint(digest_event_kind("announced to mc@x as <id>"), ==, DEV_OTHER);
+}
+
+static void
+test_deadline_parse(void)
+{
+	gint64 t;
+
+	g_assert_true(digest_deadline_parse("2026-06-01 08:00 UTC", &t));
+	g_assert_cmpint(t, ==, T_MON_0601_0800);
+	g_assert_true(digest_deadline_parse("2026-06-01 10:00 Europe/Berlin", &t));
+	g_assert_cmpint(t, ==, T_MON_0601_0800);
+	g_assert_true(digest_deadline_parse("2026-06-01 UTC", &t));
+	g_assert_cmpint(t, ==, T_MON_0601_0800 + 15 * 3600 + 59 * 60);
+	g_assert_false(digest_deadline_parse("the first of June", &t));
+	g_assert_false(digest_deadline_parse("2026-06-01 08:00 Atlantis/Nowhere", &t));
+	g_assert_false(digest_deadline_parse(NULL, &t));
+}
+
+/* ---- whole runs on a store ---- */
+
+struct fixture {
+	char *dir;
+	struct config *cfg;
+	struct store *st;
+	struct templates *tpl;
+};
+
+static void
+fx_open(struct fixture *fx)
+{
+	GString *err = g_string_new(NULL), *errs = g_string_new(NULL);
+
+	if (store_open(fx->cfg->state_dir, &fx->st, err) < 0)
+		g_error("store_open: %s", err->str);
+	if (fx->tpl == NULL && templates_load(fx->cfg->templates_dir, &fx->tpl, errs) < 0)
+		g_error("templates: %s", errs->str);
+	g_string_free(errs, TRUE);
+	g_string_free(err, TRUE);
+}
+
+static void
+fx_init(struct fixture *fx)
+{
+	GError *e = NULL;
+	const char *top = g_getenv("MCBOT_TOP");
+	char *organizers[] = { "org@lpc.example.org", "Chair@LPC.example.org", NULL };
+
+	mail_init();
+	fx->dir = g_dir_make_tmp("mcbot-digest-XXXXXX", &e);
+	g_assert_no_error(e);
+	fx->cfg = config_defaults();
+	g_free(fx->cfg->state_dir);
+	fx->cfg->state_dir = g_build_filename(fx->dir, "state", NULL);
+	g_free(fx->cfg->templates_dir);
+	fx->cfg->templates_dir = g_build_filename(top ? top : ".", "templates", NULL);
+	g_free(fx->cfg->list_address);
+	fx->cfg->list_address = g_strdup("mc@lpc.example.org");
+	g_free(fx->cfg->tag);
+	fx->cfg->tag = g_strdup("LPC");
+	fx->cfg->organizers = g_strdupv(organizers);
+	g_free(fx->cfg->deadline);
+	fx->cfg->deadline = g_strdup("2026-06-10 23:59 UTC");
+	fx->tpl = NULL;
+	fx_open(fx);
+}
+
+static void
+fx_done(struct fixture *fx)
+{
+	char *argv[] = { "rm", "-rf", fx->dir, NULL };
+
+	store_close(fx->st);
+	templates_free(fx->tpl);
+	config_free(fx->cfg);
+	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+	g_free(fx->dir);
+}
+
+static void
+commit_ok(struct txn *t)
+{
+	GString *err = g_string_new(NULL);
+
+	if (txn_commit(t, err) < 0)
+		g_error("txn_commit: %s", err->str);
+	txn_free(t);
+	g_string_free(err, TRUE);
+}
+
+/* An MC proposed at created, with a lead with an address and one without. */
+static int
+add_mc(struct fixture *fx, const char *title, const char *lead, gint64 created)
+{
+	struct txn *t = txn_new(fx->st);
+	struct mc *mc = txn_new_mc(t, title);
+	int id = mc->id;
+	char *action = g_strdup_printf("proposed as \"%s\" (version 1)", title);
+
+	mc->version = 1;
+	mc->created = mc->updated = created;
+	mc->proposer = g_strdup(lead);
+	g_ptr_array_add(mc->p->leads, person_new("Ann Lead", lead));
+	g_ptr_array_add(mc->p->leads, person_new("Bo Nomail", NULL));
+	g_free(mc->p->description);
+	mc->p->description = g_strdup("A description long enough to count as one, surely.");
+	txn_log(t, id, created, lead, action);
+	txn_put_mc(t, mc);
+	commit_ok(t);
+	g_free(action);
+	return id;
+}
+
+static void
+add_rsvp(struct fixture *fx, int id, const char *email, const char *name, gint64 when)
+{
+	struct txn *t = txn_new(fx->st);
+	struct mc *mc = mc_dup(store_mc_by_id(fx->st, id));
+	struct rsvp *r = g_new0(struct rsvp, 1);
+
+	r->email = g_strdup(email);
+	r->name = g_strdup(name);
+	r->date = when;
+	g_ptr_array_add(mc->rsvps, r);
+	txn_put_rsvps(t, mc);
+	txn_log(t, id, when, email, "rsvp: attending");
+	txn_put_mc(t, mc);
+	commit_ok(t);
+}
+
+static void
+add_log(struct fixture *fx, int id, gint64 when, const char *actor, const char *action)
+{
+	struct txn *t = txn_new(fx->st);
+
+	txn_log(t, id, when, actor, action);
+	commit_ok(t);
+}
+
+static int
+run_digest(struct fixture *fx, gint64 now, unsigned flags, struct digest_report *rep)
+{
+	GString *err = g_string_new(NULL);
+	int rc;
+
+	memset(rep, 0, sizeof *rep);
+	if (flags & DIGEST_DRY_RUN)
+		rep->text = g_string_new(NULL);
+	rc = digest_run(fx->cfg, fx->st, fx->tpl, now, flags, rep, err);
+	if (rc < 0)
+		g_error("digest_run: %s", err->str);
+	g_string_free(err, TRUE);
+	return rc;
+}
+
+static guint
+count_dir(const char *state_dir, const char *sub)
+{
+	char *d = g_build_filename(state_dir, sub, NULL);
+	GDir *dir = g_dir_open(d, 0, NULL);
+	guint n = 0;
+
+	while (dir && g_dir_read_name(dir))
+		n++;
+	if (dir)
+		g_dir_close(dir);
+	g_free(d);
+	return n;
+}
+
+/* Every queued mail's text, concatenated (transfer full). */
+static char *
+queued_text(const char *state_dir)
+{
+	char *d = g_build_filename(state_dir, "outbox", "new", NULL);
+	GDir *dir = g_dir_open(d, 0, NULL);
+	GString *all = g_string_new(NULL);
+	const char *name;
+
+	while (dir && (name = g_dir_read_name(dir)) != NULL) {
+		char *p = g_build_filename(d, name, NULL), *data = NULL;
+
+		g_assert_cmpint(util_read_file(p, 0, &data, NULL, NULL), ==, 0);
+		g_string_append(all, data);
+		g_free(data);
+		g_free(p);
+	}
+	if (dir)
+		g_dir_close(dir);
+	g_free(d);
+	return g_string_free(all, FALSE);
+}
+
+static void
+test_run_once_per_period(void)
+{
+	struct fixture fx;
+	struct digest_report rep;
+	gint64 t0 = T_MON_0601_0800 - 2 * DAY;          /* Saturday before */
+	char *state;
+	int id;
+
+	fx_init(&fx);
+	id = add_mc(&fx, "Tracing and Observability", "ann@tracing.example", t0);
+	add_mc(&fx, "Late MC", "late@x.example", T_MON_0601_0800 + 3600);
+	/* Monday noon: period 2026-06-01; the late MC waits for next week. */
+	run_digest(&fx, T_MON_0601_0800 + 4 * 3600, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 1);
+	g_assert_cmpstr(rep.period.id, ==, "2026-06-01");
+	g_assert_cmpint(rep.organizers, ==, 2);
+	g_assert_cmpint(rep.leads, ==, 1);
+	g_assert_cmpint(rep.skipped, ==, 1);            /* Bo Nomail: no address */
+	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 3);
+	/* Again, later that week, and after a restart: nothing. */
+	run_digest(&fx, T_MON_0601_0800 + 2 * DAY, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 0);
+	store_close(fx.st);
+	fx_open(&fx);
+	run_digest(&fx, T_MON_0601_0800 + 3 * DAY, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 0);
+	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 3);
+	/* Three weeks later: one digest each (issue 2), the late MC included. */
+	add_rsvp(&fx, id, "pat@x.example", "Pat Attendee", T_MON_0601_0800 + 8 * DAY);
+	run_digest(&fx, T_MON_0601_0800 + 3 * WEEK + DAY, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 2);
+	g_assert_cmpstr(rep.period.id, ==, "2026-06-22");
+	g_assert_cmpint(rep.leads, ==, 2);
+	g_assert_cmpint(rep.organizers, ==, 2);
+	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 7);
+	{
+		char *p = g_build_filename(fx.cfg->state_dir, DIGEST_STATE_FILE, NULL);
+
+		g_assert_cmpint(util_read_file(p, 0, &state, NULL, NULL), ==, 0);
+		g_assert_nonnull(strstr(state, "issue\t2\t2026-06-22\n"));
+		g_assert_nonnull(strstr(state, "to\tlead:1:ann@tracing.example\t2026-06-22\t2\t"));
+		g_assert_nonnull(strstr(state, "to\torganizer:chair@lpc.example.org\t2026-06-22"));
+		g_free(state);
+		g_free(p);
+	}
+	fx_done(&fx);
+}
+
+static void
+test_run_dry_and_ahead(void)
+{
+	struct fixture fx;
+	struct digest_report rep;
+	char *p;
+
+	fx_init(&fx);
+	add_mc(&fx, "Tracing and Observability", "ann@tracing.example", T_MON_0601_0800 - DAY);
+	run_digest(&fx, T_WED_0603_1200, DIGEST_DRY_RUN, &rep);
+	g_assert_cmpint(rep.issue, ==, 1);
+	g_assert_cmpint(rep.leads + rep.organizers, ==, 3);
+	g_assert_nonnull(strstr(rep.text->str, "to ann@tracing.example (lead)"));
+	g_assert_nonnull(strstr(rep.text->str, "Subject: [LPC MC-1] Weekly digest #1"));
+	g_string_free(rep.text, TRUE);
+	/* A dry run sends and records nothing. */
+	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 0);
+	p = g_build_filename(fx.cfg->state_dir, DIGEST_STATE_FILE, NULL);
+	g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+	/* --now on Wednesday: next Monday's period at once ... */
+	run_digest(&fx, T_WED_0603_1200, DIGEST_AHEAD, &rep);
+	g_assert_cmpint(rep.issue, ==, 1);
+	g_assert_cmpstr(rep.period.id, ==, "2026-06-08");
+	g_assert_cmpint(rep.leads + rep.organizers, ==, 3);
+	/* ... so the scheduled run of that period has nothing left to send. */
+	run_digest(&fx, T_MON_0601_0800 + WEEK + 60, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 0);
+	run_digest(&fx, T_MON_0601_0800 + WEEK + 60, DIGEST_AHEAD, &rep);
+	g_assert_cmpint(rep.issue, ==, 2);
+	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 6);
+	g_free(p);
+	fx_done(&fx);
+}
+
+static void
+test_lead_content(void)
+{
+	struct fixture fx;
+	struct digest_report rep;
+	gint64 t0 = T_MON_0601_0800 - 3 * DAY;
+	char *all;
+	int id, quiet;
+
+	fx_init(&fx);
+	id = add_mc(&fx, "Tracing and Observability", "ann@tracing.example", t0);
+	quiet = add_mc(&fx, "Quiet Things", "q@quiet.example", t0 - WEEK);
+	add_rsvp(&fx, id, "pat@x.example", "Pat Attendee", t0 + 3600);
+	add_rsvp(&fx, id, "sam@x.example", "", t0 + 7200);
+	add_log(&fx, id, t0 + 3 * 3600, "org@lpc.example.org", "note: needs a bigger room");
+	add_log(&fx, id, t0 + 4 * 3600, "org@lpc.example.org", "accepted: welcome");
+	add_log(&fx, id, t0 + 5 * 3600, "bob@x.example",
+		"possible duplicate proposed by bob@x.example: \"Tracing MC\"");
+	add_log(&fx, id, t0 + 6 * 3600, "ann@tracing.example",
+		"updated to version 2 by mail: - topics: 0 -> 3 - description changed");
+	/* The quiet MC's leads already had last week's digest. */
+	run_digest(&fx, t0 - 3 * DAY, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 1);
+	store_close(fx.st);
+	{
+		char *d = g_build_filename(fx.cfg->state_dir, "outbox", "new", NULL);
+		char *argv[] = { "rm", "-rf", d, NULL };
+
+		g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+			     NULL);
+		g_free(d);
+	}
+	fx_open(&fx);
+	run_digest(&fx, T_WED_0603_1200, DIGEST_DRY_RUN, &rep);
+	all = rep.text->str;
+	g_test_message("%s", all);
+	g_assert_cmpint(rep.issue, ==, 2);
+	g_assert_nonnull(strstr(all, "Subject: [LPC MC-1] Weekly digest #2: Tracing and Observability"));
+	g_assert_nonnull(strstr(all, "RSVPs:    2 (2 new, 0 cancelled)"));
+	g_assert_nonnull(strstr(all, "  - Pat Attendee\n  - sam@x.example\n"));
+	g_assert_nonnull(strstr(all, "needs a bigger room (org@lpc.example.org)"));
+	g_assert_nonnull(strstr(all, "accepted: welcome (org@lpc.example.org)"));
+	g_assert_nonnull(strstr(all, "version 2: topics: 0 -> 3; description changed"));
+	g_assert_nonnull(strstr(all, "Send an address for the lead(s) without one: Bo Nomail"));
+	g_assert_nonnull(strstr(all, "Add to the proposal: a list of topics"));
+	g_assert_nonnull(strstr(all, "The deadline for proposals is in 7 days: 2026-06-10 23:59 UTC"));
+	/* The quiet MC says so in one line. */
+	g_assert_nonnull(strstr(all, "Nothing new for MC-2 since the last digest."));
+	/* The organizers see both, the duplicate, and the quiet one as one line. */
+	g_assert_nonnull(strstr(all, "MC-2 Quiet Things: quiet\n"));
+	g_assert_nonnull(strstr(all, "possible duplicate proposed by bob@x.example"));
+	g_assert_nonnull(strstr(all, "New RSVPs:            2 (0 cancelled)\n"));
+	(void)quiet;
+	g_string_free(rep.text, TRUE);
+	fx_done(&fx);
+}
+
+static void
+test_organizer_mail_problems(void)
+{
+	struct fixture fx;
+	struct digest_report rep;
+	struct txn *t;
+	char *q;
+
+	fx_init(&fx);
+	add_mc(&fx, "Tracing and Observability", "ann@tracing.example", T_MON_0601_0800 - DAY);
+	t = txn_new(fx.st);
+	digest_note_mail(t, T_MON_0601_0800 - 3600, FOLDER_DROPPED, "dropped", "key-1",
+			 "MAILER-DAEMON@x.example", "bounce");
+	digest_note_mail(t, T_MON_0601_0800 - 3000, FOLDER_REFUSED, "refused", "key-2",
+			 "mallory@evil.example", "not an organizer");
+	digest_note_mail(t, T_MON_0601_0800 - 2000, FOLDER_DROPPED, "dropped", "key-1",
+			 "MAILER-DAEMON@x.example", "bounce");
+	commit_ok(t);
+	run_digest(&fx, T_WED_0603_1200, 0, &rep);
+	g_assert_cmpint(rep.organizers, ==, 2);
+	q = queued_text(fx.cfg->state_dir);
+	g_assert_nonnull(strstr(q, "Auto-Submitted: auto-generated"));
+	g_assert_nonnull(strstr(q, "Precedence: bulk"));
+	g_assert_nonnull(strstr(q, "Subject: [LPC] Weekly digest #1: 1 MCs"));
+	g_assert_nonnull(strstr(q, "dropped: 1\r\n"));      /* noted twice, counted once */
+	g_assert_nonnull(strstr(q, "refused: 1\r\n"));
+	g_assert_nonnull(strstr(q, "mallory@evil.example"));
+	g_free(q);
+	fx_done(&fx);
+}
+
+/* The same recipient and period give the same Message-ID and file name. */
+static void
+test_deterministic_ids(void)
+{
+	struct fixture fx, fy;
+	struct digest_report rep;
+	char *a, *b;
+
+	fx_init(&fx);
+	fx_init(&fy);
+	add_mc(&fx, "Tracing", "ann@tracing.example", T_MON_0601_0800 - DAY);
+	add_mc(&fy, "Tracing", "ann@tracing.example", T_MON_0601_0800 - DAY);
+	run_digest(&fx, T_WED_0603_1200, 0, &rep);
+	run_digest(&fy, T_WED_0603_1200, 0, &rep);
+	a = queued_text(fx.cfg->state_dir);
+	b = queued_text(fy.cfg->state_dir);
+	g_assert_cmpstr(a, ==, b);
+	g_assert_nonnull(strstr(a, "Message-Id: <mcbot."));
+	g_free(a);
+	g_free(b);
+	fx_done(&fx);
+	fx_done(&fy);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/digest/period/utc", test_period_utc);
+	g_test_add_func("/digest/period/offset", test_period_zone_offset);
+	g_test_add_func("/digest/period/dst", test_period_dst);
+	g_test_add_func("/digest/period/bad", test_period_bad);
+	g_test_add_func("/digest/period/missed-weeks", test_period_missed_weeks);
+	g_test_add_func("/digest/table/render", test_table);
+	g_test_add_func("/digest/table/width-fit", test_text_width_fit);
+	g_test_add_func("/digest/table/clean-cells", test_table_clean_cells);
+	g_test_add_func("/digest/state/roundtrip", test_state_roundtrip);
+	g_test_add_func("/digest/state/keys", test_keys);
+	g_test_add_func("/digest/mail-log", test_mail_log);
+	g_test_add_func("/digest/event-kinds", test_event_kinds);
+	g_test_add_func("/digest/deadline", test_deadline_parse);
+	g_test_add_func("/digest/run/once-per-period", test_run_once_per_period);
+	g_test_add_func("/digest/run/dry-and-now", test_run_dry_and_ahead);
+	g_test_add_func("/digest/run/lead-content", test_lead_content);
+	g_test_add_func("/digest/run/organizer-mail", test_organizer_mail_problems);
+	g_test_add_func("/digest/run/deterministic", test_deterministic_ids);
+	return g_test_run();
+}
