@@ -60,6 +60,27 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libmcbot.a
 units: $(UNIT_BIN)
 tools: $(TOOL_BIN)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang in build-fuzz/.
+# `make fuzz FUZZ_SECONDS=N` runs each for N seconds; `make check` runs
+# each briefly (tests/integration/85-fuzz.t).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all -Wno-missing-field-initializers
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libmcbot.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -I. -o $@ $< $(BUILD)/libmcbot.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
+fuzzers: $(FUZZ_BIN)
+
+fuzz:
+	@sh build-aux/ensure-deps fuzz
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS='$(FUZZ_CFLAGS)' fuzzers
+	sh tests/fuzz/run-fuzzers build-fuzz $(FUZZ_SECONDS)
+
 deps:
 	@sh build-aux/ensure-deps
 
@@ -73,6 +94,11 @@ check: deps
 
 unit: all units
 	prove --exec '' $(UNIT_BIN)
+
+# Drain rates, memory and IDLE latency against a private Dovecot and
+# Postfix (root, like the integration tests); see tests/bench/run.
+bench: deps all tools
+	MCBOT=$(CURDIR)/$(BUILD)/mcbot MCBOT_TOP=$(CURDIR) bash tests/bench/run
 
 demo: deps all
 	@sh build-aux/demo $(CURDIR)/$(BUILD)/mcbot
@@ -95,7 +121,7 @@ install: all
 	install -m 0644 man/mcbot.conf.5 $(DESTDIR)$(MANDIR)/man5/mcbot.conf.5
 
 clean:
-	rm -rf build build-san demo-run
+	rm -rf build build-san build-fuzz demo-run
 
-.PHONY: all units tools deps check unit demo install clean
+.PHONY: all units tools fuzzers fuzz deps check unit bench demo install clean
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bot/main.d

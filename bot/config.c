@@ -51,7 +51,7 @@ const struct config_key config_keys[] = {
 	{ "imap", "folder_prefix", K_NAME, F(imap_folder_prefix), 0, 0 },
 	{ "imap", "timeout", K_INT, F(imap_timeout), 1, 3600 },
 	{ "imap", "batch", K_INT, F(imap_batch), 1, 10000 },
-	{ "imap", "idle_renew", K_DURATION, F(imap_idle_renew), 5, 29 * 60 - 1 },
+	{ "imap", "idle_renew", K_DURATION, F(imap_idle_renew), 1, 29 * 60 - 1 },
 	{ "smtp", "deliver", K_DELIVER, F(deliver), 0, 0 },
 	{ "smtp", "folder", K_PATH, F(deliver_folder), 0, 0 },
 	{ "smtp", "url", K_URL, F(smtp_url), 0, 0 },

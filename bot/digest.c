@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "compose.h"
+#include "../handlers/command.h"
 #include "digest_p.h"
 #include "log.h"
 #include "mail.h"
@@ -57,7 +58,29 @@ add_if_due(GPtrArray *due, const struct digest_state *s, const char *period, cha
 	g_ptr_array_add(due, r);
 }
 
-/* Every recipient whose digest of period p is due, organizers first. */
+static gboolean
+mc_closed(const struct mc *mc)
+{
+	static const char *const closed[] = { "rejected", "withdrawn", "merged", NULL };
+
+	for (int i = 0; closed[i]; i++)
+		if (strcmp(mc->status, closed[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* An MC the period's digests tell about: it existed when the period began. */
+static gboolean
+mc_in_period(const struct mc *mc, const struct digest_period *p, gboolean ahead)
+{
+	return ahead || mc->created <= p->start;
+}
+
+/*
+ * Every recipient whose digest of period p is due, organizers first.
+ * Organizers hear nothing before the first MC: a new installation does
+ * not mail them an empty issue 1 the moment it starts.
+ */
 static GPtrArray *
 due_recipients(const struct config *cfg, struct store *st, const struct digest_state *s,
 	       const struct digest_period *p, gboolean ahead, int *skipped)
@@ -65,8 +88,11 @@ due_recipients(const struct config *cfg, struct store *st, const struct digest_s
 	GPtrArray *due = g_ptr_array_new_with_free_func((GDestroyNotify)recipient_free);
 	GPtrArray *all = store_mcs(st);
 	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	gboolean any = FALSE;
 
-	for (int i = 0; cfg->organizers && cfg->organizers[i]; i++) {
+	for (guint i = 0; i < all->len && !any; i++)
+		any = mc_in_period(all->pdata[i], p, ahead);
+	for (int i = 0; any && cfg->organizers && cfg->organizers[i]; i++) {
 		const char *a = cfg->organizers[i];
 		char *key = digest_key_organizer(a);
 
@@ -80,8 +106,9 @@ due_recipients(const struct config *cfg, struct store *st, const struct digest_s
 	for (guint i = 0; i < all->len; i++) {
 		const struct mc *mc = all->pdata[i];
 
-		/* An MC proposed after the period began waits for the next one. */
-		if (!ahead && mc->created > p->start)
+		/* An MC proposed after the period began waits for the next one;
+		 * a closed one has had its decision mail and hears no more. */
+		if (!mc_in_period(mc, p, ahead) || mc_closed(mc))
 			continue;
 		for (guint j = 0; j < mc->p->leads->len; j++) {
 			const struct person *l = mc->p->leads->pdata[j];
@@ -205,7 +232,7 @@ templates_ok(const struct templates *tpl, GString *err)
 static int
 digest_send(const struct config *cfg, struct store *st, const struct templates *tpl,
 	    struct digest_state *s, GPtrArray *due, struct digest_render *r, gboolean dry,
-	    struct digest_report *rep, GString *err)
+	    gboolean requested, struct digest_report *rep, GString *err)
 {
 	GHashTable *by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	struct txn *t = dry ? NULL : txn_new(st);
@@ -233,6 +260,8 @@ digest_send(const struct config *cfg, struct store *st, const struct templates *
 
 		txn_write_file(t, DIGEST_STATE_FILE, b);
 		g_bytes_unref(b);
+		if (requested)
+			txn_remove_file(t, DIGEST_REQUEST_FILE);
 		if (txn_commit(t, err) < 0)
 			goto out;
 	}
@@ -243,6 +272,31 @@ out:
 	return status;
 }
 
+/* A "digest now" that found nothing left to send is done all the same. */
+static int
+drop_request(struct store *st, GString *err)
+{
+	struct txn *t = txn_new(st);
+	int rc;
+
+	txn_remove_file(t, DIGEST_REQUEST_FILE);
+	rc = txn_commit(t, err);
+	txn_free(t);
+	return rc;
+}
+
+void
+digest_request(struct txn *t, gint64 when, const char *by)
+{
+	char *who = util_clean_line(by ? by : "", 300);
+	char *line = g_strdup_printf("%" G_GINT64_FORMAT "\t%s\n", when, who);
+	GBytes *b = g_bytes_new_take(line, strlen(line));
+
+	txn_write_file(t, DIGEST_REQUEST_FILE, b);
+	g_bytes_unref(b);
+	g_free(who);
+}
+
 int
 digest_run(const struct config *cfg, struct store *st, const struct templates *tpl,
 	   gint64 now, unsigned flags, struct digest_report *rep, GString *err)
@@ -251,9 +305,13 @@ digest_run(const struct config *cfg, struct store *st, const struct templates *t
 	struct digest_view *view = NULL;
 	struct digest_render r = { 0 };
 	GPtrArray *due = NULL;
+	GBytes *request = store_read_file(st, DIGEST_REQUEST_FILE, 4096);
+	gboolean dry = (flags & DIGEST_DRY_RUN) != 0;
 	int status = -1, issue;
 
 	rep->issue = rep->leads = rep->organizers = rep->skipped = 0;
+	if (request)                /* an organizer's "digest now" */
+		flags |= DIGEST_AHEAD;
 	if (digest_period_at(cfg->digest_timezone, cfg->digest_day, cfg->digest_time, now,
 			     (flags & DIGEST_AHEAD) != 0, &rep->period, err) < 0 ||
 	    digest_state_load(store_dir(st), &s, err) < 0)
@@ -261,7 +319,7 @@ digest_run(const struct config *cfg, struct store *st, const struct templates *t
 	due = due_recipients(cfg, st, s, &rep->period, (flags & DIGEST_AHEAD) != 0,
 			     &rep->skipped);
 	if (due->len == 0) {
-		status = 0;
+		status = request && !dry ? drop_request(st, err) : 0;
 		goto out;
 	}
 	if (!templates_ok(tpl, err) || digest_view_build(st, &view, err) < 0)
@@ -274,13 +332,17 @@ digest_run(const struct config *cfg, struct store *st, const struct templates *t
 	r.issue = issue;
 	r.now = now;
 	r.tz = g_time_zone_new_identifier(cfg->digest_timezone);
-	if (digest_send(cfg, st, tpl, s, due, &r, (flags & DIGEST_DRY_RUN) != 0, rep, err) < 0)
+	r.deadline = command_deadline(st, cfg);     /* an organizer's "deadline" wins */
+	if (digest_send(cfg, st, tpl, s, due, &r, dry, request != NULL, rep, err) < 0)
 		goto out;
 	rep->issue = issue;
 	status = 0;
 out:
+	if (request)
+		g_bytes_unref(request);
 	if (r.tz)
 		g_time_zone_unref(r.tz);
+	g_free(r.deadline);
 	digest_view_free(view);
 	if (due)
 		g_ptr_array_unref(due);

@@ -20,9 +20,10 @@
  * share one issue number; the first period with a digest is issue 1.
  *
  * Recipients.  The organizer digest goes to every configured organizer
- * address.  A lead digest goes to each lead with a valid address of each
+ * address, once there is an MC that existed at the start of the period.  A lead digest goes to each lead with a valid address of each
  * MC that existed at the start of the period (an MC proposed later gets
- * its first digest the next week).  A recipient's digest covers what
+ * its first digest the next week) and is not closed (rejected, withdrawn
+ * or merged: its leads had the decision mail; organizers still see it).  A recipient's digest covers what
  * happened since its previous one (everything, for a first one) until the
  * run: half-open windows [since, until), so nothing is told twice.
  *
@@ -81,7 +82,7 @@ struct digest_report {
 /*
  * Queue the due digests of the period at now (see above) and remember
  * them, in one transaction.  A run with nothing due changes nothing and
- * reports issue 0.  -1 when the templates cannot be rendered or the state
+ * reports issue 0 (but takes away a pending digest_request()).  -1 when the templates cannot be rendered or the state
  * cannot be read or written (with the reason).  Queued mail is not sent
  * here: the caller flushes the outbox.  st is borrowed; so are cfg and tpl.
  */
@@ -96,6 +97,15 @@ int digest_run(const struct config *cfg, struct store *st, const struct template
  */
 void digest_tick(const struct config *cfg, struct store *st, const struct templates *tpl,
 		 gint64 now);
+
+/*
+ * An organizer's "digest now", recorded in the command's transaction t
+ * (digests/request: when, by whom): the next digest run - the daemon's
+ * next tick, or the next `mcbot digest` - behaves as with --now and then
+ * removes the request in its own transaction.  Still at most one digest
+ * per period per recipient.
+ */
+void digest_request(struct txn *t, gint64 when, const char *by);
 
 /* `mcbot digest [--dry-run] [--now]`: argv[0] is "digest".  Exit status. */
 int digest_main(const struct config *cfg, int argc, char **argv);

@@ -27,41 +27,36 @@ static const char *const decision_words[] = {
 	"decision", "undo", "undone", "released", NULL,
 };
 
-/* The first word of s, lowercased, without trailing punctuation. */
-static char *
-first_word(const char *s)
+/* Does the word of n bytes at s equal w, ignoring case? */
+static gboolean
+word_is(const char *s, size_t n, const char *w)
 {
-	size_t n = strcspn(s, " \t:;,.(");
-
-	return g_ascii_strdown(s, (gssize)n);
+	return strlen(w) == n && g_ascii_strncasecmp(s, w, n) == 0;
 }
 
+/* The action ends at NUL or LF: the mapped log is parsed in place. */
 enum digest_event_kind
 digest_event_kind(const char *action)
 {
-	enum digest_event_kind kind = DEV_OTHER;
-	char *w;
+	size_t n = strcspn(action, " \t:;,.(\n");
 
 	if (g_ascii_strncasecmp(action, "rsvp cancel", 11) == 0 ||
 	    g_ascii_strncasecmp(action, "rsvp: cancel", 12) == 0)
 		return DEV_CANCEL;
+	if (word_is(action, n, "rsvp"))
+		return DEV_RSVP;
 	if (g_ascii_strncasecmp(action, "possible duplicate", 18) == 0)
 		return DEV_DUPLICATE;
 	if (g_ascii_strncasecmp(action, "updated to version", 18) == 0)
 		return DEV_VERSION;
-	w = first_word(action);
-	if (strcmp(w, "rsvp") == 0)
-		kind = DEV_RSVP;
-	else if (strcmp(w, "proposed") == 0)
-		kind = DEV_PROPOSED;
-	else if (strcmp(w, "note") == 0 && (action[4] == ':' || action[4] == ' '))
-		kind = DEV_NOTE;
-	else
-		for (int i = 0; decision_words[i]; i++)
-			if (strcmp(w, decision_words[i]) == 0)
-				kind = DEV_DECISION;
-	g_free(w);
-	return kind;
+	if (word_is(action, n, "proposed"))
+		return DEV_PROPOSED;
+	if (word_is(action, n, "note") && (action[4] == ':' || action[4] == ' '))
+		return DEV_NOTE;
+	for (int i = 0; decision_words[i]; i++)
+		if (word_is(action, n, decision_words[i]))
+			return DEV_DECISION;
+	return DEV_OTHER;
 }
 
 static void
@@ -72,7 +67,7 @@ event_free(struct digest_event *e)
 	g_free(e);
 }
 
-/* "time<TAB>actor<TAB>action" lines; others are skipped. */
+/* "time<TAB>actor<TAB>action" lines; others are skipped.  data ends in NUL. */
 static void
 parse_log(struct digest_mc *dm, const char *data, gsize len)
 {
@@ -83,26 +78,19 @@ parse_log(struct digest_mc *dm, const char *data, gsize len)
 		const char *eol = nl ? nl : end;
 		const char *t1 = memchr(p, '\t', (gsize)(eol - p));
 		const char *t2 = t1 ? memchr(t1 + 1, '\t', (gsize)(eol - t1 - 1)) : NULL;
+		char *endp;
+		gint64 when = t2 ? g_ascii_strtoll(p, &endp, 10) : 0;
 
-		if (t2) {
-			char *num = g_strndup(p, (gsize)(t1 - p)), *action, *endp;
-			gint64 when = g_ascii_strtoll(num, &endp, 10);
+		if (t2 && endp != p && endp == t1) {
+			struct digest_event *e = g_new0(struct digest_event, 1);
 
-			if (endp != num && *endp == '\0') {
-				struct digest_event *e = g_new0(struct digest_event, 1);
-
-				action = g_strndup(t2 + 1, (gsize)(eol - t2 - 1));
-				e->when = when;
-				e->kind = digest_event_kind(action);
-				if (e->kind != DEV_RSVP) {
-					e->actor = g_strndup(t1 + 1, (gsize)(t2 - t1 - 1));
-					e->action = action;
-				} else {
-					g_free(action);
-				}
-				g_ptr_array_add(dm->events, e);
+			e->when = when;
+			e->kind = digest_event_kind(t2 + 1);
+			if (e->kind != DEV_RSVP) {
+				e->actor = g_strndup(t1 + 1, (gsize)(t2 - t1 - 1));
+				e->action = g_strndup(t2 + 1, (gsize)(eol - t2 - 1));
 			}
-			g_free(num);
+			g_ptr_array_add(dm->events, e);
 		}
 		p = nl ? nl + 1 : end;
 	}

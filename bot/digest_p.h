@@ -18,6 +18,7 @@
 #define DIGEST_DIR "digests"
 #define DIGEST_STATE_FILE "digests/state"
 #define DIGEST_MAIL_LOG "digests/mail-log"
+#define DIGEST_REQUEST_FILE "digests/request"
 #define DIGEST_STATE_FORMAT "mcbot-digests 1"
 
 /* ---- digest_state.c ---- */
@@ -125,6 +126,7 @@ struct digest_render {
 	int issue;
 	gint64 now;
 	GTimeZone *tz;              /* the digest's zone, for dates shown */
+	char *deadline;             /* the CfP deadline with its zone, or NULL (owned) */
 };
 
 /*

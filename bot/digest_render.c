@@ -81,10 +81,11 @@ digest_common_vars(const struct digest_render *r, gint64 since, gint64 until)
 	digest_put(v, "tag", g_strdup(cfg->tag));
 	digest_put(v, "issue", g_strdup_printf("%d", r->issue));
 	digest_put(v, "date", digest_format_date(r->tz, r->now));
-	digest_put(v, "since", since > 0 ? digest_format_time(r->tz, since) : g_strdup("the start"));
+	digest_put(v, "since", since > 0 ? digest_format_time(r->tz, since)
+					 : g_strdup("the start"));
 	digest_put(v, "until", digest_format_time(r->tz, until));
 	digest_put(v, "next_digest", digest_format_time(r->tz, r->period->next));
-	digest_put(v, "deadline", g_strdup(cfg->deadline ? cfg->deadline : ""));
+	digest_put(v, "deadline", g_strdup(r->deadline ? r->deadline : ""));
 	return v;
 }
 
@@ -94,11 +95,12 @@ rsvp_label(const struct rsvp *rs)
 	return rs->name && rs->name[0] ? rs->name : rs->email;
 }
 
-/* "updated to version 2 by mail: - topics: 3 -> 5 - x" -> "<date>  version 2: topics: 3 -> 5; x" */
+/* "updated to version 2 by mail: - topics: 3 -> 5 - x"
+ *   -> "<date>  version 2: topics: 3 -> 5; x" */
 char *
 digest_version_line(GTimeZone *tz, const struct digest_event *e)
 {
-	const char *rest = e->action, *colon, *by;
+	const char *rest = e->action, *colon, *by, *stop;
 	char *date = digest_format_date(tz, e->when), *what, **parts, *line;
 	GString *changes = g_string_new(NULL);
 
@@ -108,9 +110,11 @@ digest_version_line(GTimeZone *tz, const struct digest_event *e)
 	}
 	rest += strlen("updated to ");
 	colon = strstr(rest, ": ");
+	stop = colon ? colon : rest + strlen(rest);
 	by = strstr(rest, " by ");
-	what = g_strndup(rest, (gsize)((by && (!colon || by < colon) ? by : colon ? colon :
-				       rest + strlen(rest)) - rest));
+	if (by && by < stop)
+		stop = by;              /* "version 2", without " by mail" */
+	what = g_strndup(rest, (gsize)(stop - rest));
 	parts = g_strsplit(colon ? colon + 2 : "", " - ", -1);
 	for (int i = 0; parts[i]; i++) {
 		char *p = g_strstrip(parts[i]);
@@ -147,10 +151,13 @@ event_line(GString *s, GTimeZone *tz, const struct digest_event *e, gboolean str
 void
 digest_week_count(const struct digest_mc *dm, gint64 since, gint64 until, struct digest_week *w)
 {
+	int logged = 0;
+
 	memset(w, 0, sizeof *w);
 	w->created = digest_within(dm->mc->created, since, until);
 	for (guint i = 0; i < dm->mc->rsvps->len; i++)
-		w->new_rsvps += digest_within(((struct rsvp *)dm->mc->rsvps->pdata[i])->date, since, until);
+		w->new_rsvps += digest_within(((struct rsvp *)dm->mc->rsvps->pdata[i])->date,
+					      since, until);
 	for (guint i = 0; i < dm->events->len; i++) {
 		const struct digest_event *e = dm->events->pdata[i];
 
@@ -164,9 +171,12 @@ digest_week_count(const struct digest_mc *dm, gint64 since, gint64 until, struct
 		case DEV_NOTE: w->notes++; break;
 		case DEV_DUPLICATE: w->duplicates++; break;
 		case DEV_OTHER: w->other++; break;
-		case DEV_RSVP: break;
+		case DEV_RSVP: logged++; break;
 		}
 	}
+	/* An RSVP withdrawn in the same window is in the log, not in the list:
+	 * counting it keeps "total = before + new - cancelled" true. */
+	w->new_rsvps = MAX(w->new_rsvps, logged);
 }
 
 gboolean
@@ -207,7 +217,7 @@ lead_actions(const struct digest_render *r, const struct mc *mc)
 		}
 		g_strfreev(lines);
 		g_free(missing);
-		if (digest_deadline_parse(r->cfg->deadline, &deadline) && deadline > r->now &&
+		if (digest_deadline_parse(r->deadline, &deadline) && deadline > r->now &&
 		    deadline - r->now <= DEADLINE_WARN) {
 			gint64 days = (deadline - r->now) / (24 * 3600);
 			char *when = days == 0 ? g_strdup("in less than a day") :
@@ -215,7 +225,7 @@ lead_actions(const struct digest_render *r, const struct mc *mc)
 						     days == 1 ? "" : "s");
 
 			g_string_append_printf(s, "The deadline for proposals is %s: %s\n", when,
-					       r->cfg->deadline);
+					       r->deadline);
 			g_free(when);
 		}
 	}

@@ -282,7 +282,9 @@ export_blocks(const char *text, GArray **is_list)
 		char *line = g_strstrip(lines[i]);
 		size_t mark = export_item_marker(line);
 
-		if (line[0] == '\0' || (cur->len && (mark > 0) != list)) {
+		/* A blank line ends a block, and so does an item after prose; a
+		 * line without a marker inside a list continues the item. */
+		if (line[0] == '\0' || (cur->len && !list && mark > 0)) {
 			export_close_block(blocks, kinds, cur, list);
 			if (line[0] == '\0')
 				continue;
@@ -290,7 +292,7 @@ export_blocks(const char *text, GArray **is_list)
 		if (cur->len == 0)
 			list = mark > 0;
 		if (cur->len)
-			g_string_append_c(cur, list ? '\n' : ' ');
+			g_string_append_c(cur, list && mark > 0 ? '\n' : ' ');
 		g_string_append(cur, line + mark);
 	}
 	export_close_block(blocks, kinds, cur, list);

@@ -233,8 +233,8 @@ export_html(const struct export_page *pg)
 		g_string_append(out, "<p>No microconference yet.</p>\n");
 	for (guint i = 0; i < n; i++)
 		html_mc(out, pg->mcs->pdata[i]);
-	g_string_append(out, "</main>\n<footer>\n<p>The microconferences proposed to the call "
-			"for proposals, with the names of their leads and the number of "
-			"people who said they plan to attend.</p>\n</footer>\n</body>\n</html>\n");
+	g_string_append(out, "</main>\n<footer>\n<p>From the call for proposals: each "
+			"microconference with the names of its leads and the number of people "
+			"who said they plan to attend.</p>\n</footer>\n</body>\n</html>\n");
 	return g_string_free(out, FALSE);
 }

@@ -31,9 +31,10 @@ char *export_markdown(const struct export_page *pg);
 
 /*
  * The description cut into blocks at blank lines (char *, transfer full):
- * a block is either prose (its lines joined by single spaces) or a list,
- * in which case every line of it was a list item and the block holds the
- * items without their markers, separated by LF; *is_list (one gboolean
+ * a block is either prose (its lines joined by single spaces) or a list
+ * (it starts with an item: "- ", "* ", "+ ", "1. ", "1) " or a bullet),
+ * holding the items without their markers, separated by LF, a line
+ * without a marker joined to the item before it; *is_list (one gboolean
  * per block, same index) says which.
  */
 GPtrArray *export_blocks(const char *text, GArray **is_list);

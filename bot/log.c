@@ -14,7 +14,6 @@
 
 #include "log.h"
 
-static int log_verbose;
 static unsigned log_areas;
 static gboolean log_journal;
 
@@ -42,7 +41,6 @@ log_stderr_is_journal(void)
 void
 log_init(int verbose, unsigned trace_areas)
 {
-	log_verbose = verbose;
 	log_areas = trace_areas;
 	/* -v: what happens to each mail (main, handlers); -vv: every area. */
 	if (verbose >= 1)
@@ -50,12 +48,6 @@ log_init(int verbose, unsigned trace_areas)
 	if (verbose >= 2)
 		log_areas |= LOG_AREA_ALL;
 	log_journal = log_stderr_is_journal();
-}
-
-gboolean
-log_tracing(enum log_area area)
-{
-	return (log_areas & area) != 0;
 }
 
 int

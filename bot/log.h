@@ -26,8 +26,6 @@ enum log_area {
  * trace_areas (--trace) add debug lines of those areas at any level.
  */
 void log_init(int verbose, unsigned trace_areas);
-/* True when debug lines of area are printed (to skip building costly ones). */
-gboolean log_tracing(enum log_area area);
 /* Parse "imap,smtp" / "all" into an area mask; -1 on an unknown name. */
 int log_parse_areas(const char *list, unsigned *mask);
 

@@ -11,11 +11,13 @@
 
 #include <glib.h>
 
+/* A mail over any of these is refused (mail_parse returns -1 with the
+ * reason); 0 in a field means the built-in default. */
 struct mail_limits {
-	gsize max_text;             /* bytes of body text kept */
-	int max_parts;              /* MIME parts walked */
-	int max_depth;              /* multipart nesting */
-	int max_headers;            /* header fields in the top part */
+	gsize max_text;             /* bytes of decoded text: body and text attachments */
+	int max_parts;              /* MIME parts in the whole tree, attached messages included */
+	int max_depth;              /* nesting of parts and attached messages */
+	int max_headers;            /* header fields, the message's and every part's */
 };
 
 /* A text attachment (text/plain, text/markdown, text/x-*), decoded. */

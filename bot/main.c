@@ -43,7 +43,7 @@ static const GOptionEntry options[] = {
 static const char summary[] =
 	"Commands:\n"
 	"  once             process every waiting mail, send replies, exit\n"
-	"  run              keep processing until SIGTERM or SIGINT\n"
+	"  run              keep processing until SIGTERM or SIGINT (SIGHUP: reload)\n"
 	"  parse FILE.eml   show as JSON what mcbot understands of a mail\n"
 	"  list [STATUS]    list the MCs\n"
 	"  show MC          show one MC (id, slug or title)\n"

@@ -5,6 +5,9 @@
  *   outbox/sent/<name>    accepted by the SMTP server (or written to the
  *                         delivery folder)
  *   outbox/failed/<name>  refused permanently
+ *   outbox/held/<name>    decision mails waiting for an organizer's
+ *                         "release" (never sent from there: the release
+ *                         command moves them to new/ in its transaction)
  *   outbox/retry          "name<TAB>attempts<TAB>next-try-unix" lines
  *
  * A file starts with one envelope line "MCBOT-ENVELOPE <from> <rcpt>\n"

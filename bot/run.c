@@ -322,7 +322,7 @@ run_backoff(int *backoff)
 {
 	gint64 ms = (gint64)(*backoff * 1000 * (0.5 + g_random_double()));
 
-	log_notice("inbox: connecting again in %.1f s", (double)ms / 1000);
+	log_notice("inbox: connecting again in %.2f s", (double)ms / 1000);
 	for (gint64 t = 0; t < ms && !wake_requested; t += 100) {
 		if (t % 1000 == 0)
 			sd_notify(0, "WATCHDOG=1");
@@ -378,8 +378,10 @@ run_daemon(const struct config *cfg)
 			run_backoff(&backoff);
 			continue;
 		}
-		if ((drained = drain(&r, ib, err)) == 0)
+		if ((drained = drain(&r, ib, err)) == 0) {
+			backoff = 1;    /* the session works */
 			digest_tick(cfg, r.st, r.tpl, run_now());      /* when one is due */
+		}
 		if (drained < 0 || inbox_wait(ib, wait_slice(cfg), &wake_requested, err) < 0) {
 			/* A session that fails at once must not become a tight loop. */
 			log_warnx("inbox: %s; reconnecting", err->str);
@@ -388,7 +390,6 @@ run_daemon(const struct config *cfg)
 			run_backoff(&backoff);
 			continue;
 		}
-		backoff = 1;
 	}
 	sd_notify(0, "STOPPING=1");
 	if (ib)

@@ -14,6 +14,7 @@
 #include "util.h"
 
 #define MC_FILE_MAX (4 * 1024 * 1024)
+#define MC_ID_MAX 1000000000           /* ids beyond are damage, not MCs */
 
 static int
 store_lock(struct store *st, GString *err)
@@ -75,6 +76,12 @@ load_mc(struct store *st, const char *name, GString *err)
 		g_string_free(why, TRUE);
 		goto out;
 	}
+	/* Two files claiming one id would make two MCs one in memory. */
+	if (mc->id > MC_ID_MAX || g_ascii_strtoll(name, NULL, 10) != mc->id) {
+		fail(err, "%s: Id %d is not the directory's number", path, mc->id);
+		mc_free(mc);
+		goto out;
+	}
 	if (util_read_file(rpath, MC_FILE_MAX, &rdata, NULL, NULL) == 0)
 		rsvps_parse(mc, rdata);
 	store_install(st, mc);
@@ -115,10 +122,10 @@ load_next_id(struct store *st)
 	char *data = NULL;
 
 	if (util_read_file(path, 64, &data, NULL, NULL) == 0) {
-		int n = atoi(data);
+		gint64 n = g_ascii_strtoll(data, NULL, 10);
 
-		if (n > st->next_id)
-			st->next_id = n;
+		if (n > st->next_id && n <= MC_ID_MAX)
+			st->next_id = (int)n;
 	}
 	g_free(data);
 	g_free(path);

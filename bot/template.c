@@ -38,6 +38,16 @@ const char *const template_required[] = {
 	"rsvp-declined",
 	"rsvp-unknown",
 	"announce",
+	"proposal-closed",
+	"command-transcript",
+	"command-copy",
+	"command-refused",
+	"confirm",
+	"decision-accepted",
+	"decision-rejected",
+	"decision-waitlisted",
+	"digest-lead",
+	"digest-organizer",
 	NULL,
 };
 
@@ -83,7 +93,7 @@ static const char *const template_vars[] = {
 	"duplicate_of",         /* "MC-3 Android MC": the existing proposal */
 	"attending",            /* non-empty when an RSVP says yes */
 	"recipient_name",       /* the name of a digest's recipient */
-	"since",                /* start of a digest's period, YYYY-MM-DD */
+	"since",                /* start of a digest's window, "YYYY-MM-DD HH:MM ZONE" */
 	"new_rsvps",            /* one per line */
 	"new_versions",         /* one per line */
 	"decision",             /* accepted / rejected */

@@ -76,7 +76,7 @@ render_insert(struct render_out *o, const char *v, gboolean ends_line)
 		start--;
 	before = g_strndup(o->s->str + start, o->s->len - start);
 	lead = render_lead(before, ends_line);
-	raw = g_strndup(v, o->cap);     /* a huge value is cut before it is copied */
+	raw = g_strndup(v, strnlen(v, o->cap));     /* a huge value is cut before it is copied */
 	text = g_strchomp(util_clean_text(raw, o->cap));
 	lines = g_strsplit(text, "\n", -1);
 	for (int i = 0; lines[i] && o->s->len < o->cap; i++) {

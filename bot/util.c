@@ -160,6 +160,46 @@ cut_utf8(GString *s, size_t max)
 	g_string_truncate(s, n);
 }
 
+/*
+ * clean() for plain ASCII, byte by byte: the same result as the general
+ * path below (which decodes UTF-8 one character at a time), which only
+ * differs on bytes >= 0x80.  Most of what mail and servers send is ASCII.
+ */
+static char *
+clean_ascii(const char *s, size_t len, size_t max, gboolean multiline)
+{
+	GString *out = g_string_sized_new(len);
+	gboolean space = FALSE;
+
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+
+		if (multiline) {
+			if (c == '\r') {
+				if (p[1] != '\n')
+					g_string_append_c(out, '\n');
+			} else if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) {
+				g_string_append_c(out, c);
+			}
+			continue;
+		}
+		if (c <= 0x20 || c == 0x7f) {
+			space = out->len > 0;
+			continue;
+		}
+		if (space)
+			g_string_append_c(out, ' ');
+		space = FALSE;
+		g_string_append_c(out, c);
+	}
+	if (max > 0 && out->len > max)
+		g_string_truncate(out, max);
+	if (!multiline)
+		while (out->len && out->str[out->len - 1] == ' ')
+			g_string_truncate(out, out->len - 1);
+	return g_string_free(out, FALSE);
+}
+
 static char *
 clean(const char *s, size_t max, gboolean multiline)
 {
@@ -167,9 +207,14 @@ clean(const char *s, size_t max, gboolean multiline)
 	const char *p;
 	GString *out;
 	gboolean space = FALSE;
+	size_t len = 0;
 
 	if (s == NULL)
 		return g_strdup("");
+	while (s[len] && !(s[len] & 0x80))
+		len++;
+	if (s[len] == '\0')
+		return clean_ascii(s, len, max, multiline);
 	valid = g_utf8_make_valid(s, -1);
 	out = g_string_sized_new(strlen(valid));
 	for (p = valid; *p; p = g_utf8_next_char(p)) {
@@ -185,6 +230,10 @@ clean(const char *s, size_t max, gboolean multiline)
 			}
 			if (c == '\n' || c == '\t') {
 				g_string_append_c(out, (char)c);
+				continue;
+			}
+			if (c == 0x2028 || c == 0x2029) {      /* line and paragraph separators */
+				g_string_append_c(out, '\n');
 				continue;
 			}
 			if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))

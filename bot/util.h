@@ -42,9 +42,9 @@ int util_mkdirs(const char *path, GString *err);
 char *util_clean_line(const char *s, size_t max);
 
 /*
- * Clean multi-line text: as util_clean_line, but keeps LF (CRLF and lone CR
- * become LF) and TAB; removes other controls and bidi controls; repairs
- * UTF-8; cuts to max bytes.
+ * Clean multi-line text: as util_clean_line, but keeps LF (CRLF, lone CR,
+ * U+2028 and U+2029 become LF) and TAB; removes other controls and bidi
+ * controls; repairs UTF-8; cuts to max bytes.
  */
 char *util_clean_text(const char *s, size_t max);
 

@@ -171,21 +171,23 @@ auth_dkim_msg(const struct config *cfg, const struct mail *m, GMimeMessage *msg,
 	*detail = NULL;
 	if (cfg->authserv_id == NULL || cfg->received_by == NULL)
 		return fail(why, "no authserv-id is configured"), FALSE;
-	/* The receiving server's block ends at the Received: after its own. */
+	/* The receiving server's block ends at the first Received: below its
+	 * own chain (LMTP and SMTP on one host both say "by" it) that another
+	 * host wrote. */
 	for (int i = 0; i < n && end < 0; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		gboolean ours;
 		char *by;
 
 		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Received") != 0)
 			continue;
-		if (own >= 0) {
-			end = i;
-			break;
-		}
 		by = received_by(g_mime_header_get_raw_value(h));
-		if (by && g_ascii_strcasecmp(by, cfg->received_by) == 0)
-			own = i;
+		ours = by && g_ascii_strcasecmp(by, cfg->received_by) == 0;
 		g_free(by);
+		if (ours && own < 0)
+			own = i;
+		else if (!ours && own >= 0)
+			end = i;
 	}
 	if (own < 0)
 		return fail(why, "no Received: header from %s", cfg->received_by), FALSE;

@@ -17,10 +17,12 @@
  *          refused whatever else it carries.
  *   dkim   The receiving server's own Authentication-Results: the
  *          topmost one with authserv-id [organizers] authserv_id among
- *          the header fields above the Received: field that follows the
- *          server's own Received: (its "by" host is received_by).  Fields
- *          further down were written before the mail reached that server,
- *          by anybody.  It must say dmarc=pass (header.from, when given,
+ *          the header fields above the first Received: field below the
+ *          server's own chain of Received: fields (those whose "by" host
+ *          is received_by).  Fields further down were written before the
+ *          mail reached that server, by anybody.  The server must add its
+ *          own Authentication-Results to every mail (and should remove
+ *          forged ones): then the topmost one is always its own.  It must say dmarc=pass (header.from, when given,
  *          being the From domain) or dkim=pass with header.d equal to the
  *          From domain.
  *   token  A confirmation token that mcbot mailed to that address

@@ -143,9 +143,14 @@ cmd_need_mc(struct cmd_run *r, struct cmd *cmd, const char **rest)
 {
 	struct mc *mc = cmd_mc(r, cmd->args, rest);
 
-	if (mc == NULL)
+	if (mc == NULL) {
+		/* what was probably meant as the name: up to a colon */
+		char *name = g_strndup(cmd->args, strcspn(cmd->args, ":"));
+
 		cmd_fail(r->s, cmd, "no MC is named \"%s\" (or more than one is): use its number, "
-			 "its slug or its whole title", cmd->args);
+			 "its slug or its whole title", g_strstrip(name));
+		g_free(name);
+	}
 	return mc;
 }
 

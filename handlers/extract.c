@@ -6,7 +6,9 @@
  * "# Heading", a short line standing alone before the first list) and
  * the Subject does not contradict it; otherwise from the Subject, since
  * the call asks for the MC name there.  When the body is only a cover
- * note, the attachment that reads most like a proposal is used.
+ * note, the attachment that reads most like a proposal is used.  When
+ * the sender's own words hold nothing, the `help` form filled in inside
+ * the quote of our reply is read.
  */
 #include <limits.h>
 #include <string.h>
@@ -315,11 +317,20 @@ title_pick(const struct xdoc *d, const char *subject, int *body_start)
 	return title;
 }
 
+/* text with the quote marks taken off the quoted lines (new string) */
+static char *
+dequote(const char *text)
+{
+	static GRegex *re;
+
+	return g_regex_replace(extract_regex(&re, "^[ \\t]*>[ \\t]?", G_REGEX_MULTILINE), text,
+			       -1, 0, "", 0, NULL);
+}
+
 static struct proposal *
-read_text(const char *subject, const char *text)
+read_own(const char *subject, const char *own)
 {
 	struct proposal *p = proposal_new();
-	char *own = extract_strip_quotes(text);
 	struct xdoc *d;
 	int body_start = 0;
 
@@ -333,14 +344,44 @@ read_text(const char *subject, const char *text)
 			else
 				p->title = s;
 		}
-		g_free(own);
 		return p;
 	}
 	d = extract_doc_parse(own);
 	p->title = title_pick(d, subject, &body_start);
 	extract_sections_read(d, body_start, p);
 	extract_doc_free(d);
+	return p;
+}
+
+static int score(const struct proposal *p);
+
+static struct proposal *
+read_text(const char *subject, const char *text)
+{
+	char *own = extract_strip_quotes(text);
+	struct proposal *p = read_own(subject, own);
+	char *unquoted;
+	const char *form;
+
 	g_free(own);
+	if (p->from_form || score(p) > 0 || text == NULL || !strchr(text, '>'))
+		return p;
+	/* nothing of our own: the form filled in inside the quote of our help reply */
+	unquoted = dequote(text);
+	form = extract_form_find(unquoted);
+	if (form) {
+		struct proposal *q;
+
+		own = extract_strip_quotes(form);
+		q = read_own(subject, own);
+		g_free(own);
+		if (q->from_form && score(q) > 0) {
+			proposal_free(p);
+			p = q;
+		} else
+			proposal_free(q);
+	}
+	g_free(unquoted);
 	return p;
 }
 
@@ -348,7 +389,7 @@ static int
 score(const struct proposal *p)
 {
 	return 3 * (p->leads->len > 0) + 3 * (p->topics->len > 0) + (p->attendees->len > 0) +
-	       (strlen(p->description) > 300) + 5 * p->from_form;
+	       (strlen(p->description) > 300) + (p->from_form && *p->description);
 }
 
 struct proposal *

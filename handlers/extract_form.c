@@ -15,8 +15,9 @@
  *
  * A field runs from its name to the next known field name at the start
  * of a line; its value may start on the same line.  Unknown "Word:" lines
- * inside a value belong to the value.  The form is read as written: a
- * lead's name is kept even when it does not look like a full name.
+ * inside a value belong to the value; lines starting with '#' are the
+ * form's guidance and are skipped.  The form is read as written: a lead's
+ * name is kept even when it does not look like a full name.
  */
 #include <string.h>
 
@@ -32,11 +33,14 @@ static const struct {
 	enum field f;
 } names[] = {
 	{ "title", F_TITLE }, { "mc title", F_TITLE }, { "mc name", F_TITLE },
-	{ "leads", F_LEADS }, { "lead", F_LEADS }, { "mc leads", F_LEADS }, { "mc lead", F_LEADS },
+	{ "leads", F_LEADS }, { "lead", F_LEADS }, { "lead(s)", F_LEADS }, { "mc leads", F_LEADS },
+	{ "mc lead", F_LEADS }, { "mc lead(s)", F_LEADS },
 	{ "description", F_DESCRIPTION }, { "abstract", F_DESCRIPTION },
-	{ "topics", F_TOPICS }, { "topic", F_TOPICS },
+	{ "topics", F_TOPICS }, { "topic", F_TOPICS }, { "proposed topics", F_TOPICS },
 	{ "attendees", F_ATTENDEES }, { "key attendees", F_ATTENDEES },
-	{ "accomplishments", F_ACCOMPLISHMENTS }, { "constraints", F_CONSTRAINTS },
+	{ "expected attendees", F_ATTENDEES },
+	{ "accomplishments", F_ACCOMPLISHMENTS }, { "results", F_ACCOMPLISHMENTS },
+	{ "constraints", F_CONSTRAINTS },
 	{ NULL, F_NONE }
 };
 
@@ -81,7 +85,7 @@ extract_is_form(const char *body)
 		enum field f;
 
 		g_strchomp(lines[i]);
-		if (first < 0 && lines[i][0] == '\0')
+		if ((first < 0 && lines[i][0] == '\0') || lines[i][0] == '#')
 			continue;
 		f = field_of(lines[i], &v, NULL);
 		if (first < 0)
@@ -97,6 +101,24 @@ extract_is_form(const char *body)
 	}
 	g_strfreev(lines);
 	return first > F_NONE && count >= 2 && !long_title;
+}
+
+const char *
+extract_form_find(const char *text)
+{
+	const char *line = text, *v;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		char *l = g_strndup(line, nl ? (gsize)(nl - line) : strlen(line));
+		gboolean field = field_of(l, &v, NULL) != F_NONE;
+
+		g_free(l);
+		if (field)
+			return extract_is_form(line) ? line : NULL;
+		line = nl ? nl + 1 : NULL;
+	}
+	return NULL;
 }
 
 /* The value's entries: bullet items and lines, wrapped items joined. */
@@ -201,8 +223,11 @@ extract_form_read(const char *body, struct proposal *p)
 	for (int i = 0; lines[i]; i++) {
 		const char *v;
 		char *l = NULL;
-		enum field f = field_of(lines[i], &v, &l);
+		enum field f;
 
+		if (lines[i][0] == '#')
+			continue;
+		f = field_of(lines[i], &v, &l);
 		if (f == F_NONE) {
 			g_string_append(value, lines[i]);
 			g_string_append_c(value, '\n');

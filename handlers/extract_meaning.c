@@ -54,7 +54,8 @@ classify_sentence(const char *s)
 		return XSEC_IGNORED_PEOPLE;
 	if (has(&leads, "^(the )?((mc|microconference|micro-conference|track|session|proposed|"
 		"our) )?(co-?)?(leads?|leaders?|runners?|organi[sz]ers?|chairs?|co-?chairs?|"
-		"contacts?|contact persons?|moderators?|owners?)( of (the|this) "
+		"contacts?|contact persons?|moderators?|owners?)(\\s*(&|and|/)\\s*(leads?|contacts?|"
+		"organi[sz]ers?|chairs?))?( of (the|this) "
 		"(mc|microconference|micro-conference|track))?( are| is| will be)?\\s*:?$", s))
 		return XSEC_LEADS;
 	if (has(&led_by, "\\b(led|run|organi[sz]ed|chaired|moderated) by\\s*:?$", s))
@@ -156,8 +157,7 @@ extract_inline_heading(const char *para, char **heading, char **rest)
 		after++;
 	if (*after != ' ')
 		return XSEC_NONE;
-	h = g_strndup(para, colon - para);
-	raw = h;
+	raw = g_strndup(para, colon - para);
 	h = unparen(raw);
 	g_free(raw);
 	for (const char *p = h; *p; p++)
@@ -179,7 +179,8 @@ extract_prose_attendees(const char *para, char **label, char **names)
 	static GRegex *re;
 	GRegex *r = extract_regex(&re, "\\b((?:key |main |expected |potential |confirmed )?"
 				  "(?:people|attendees|participants)\\b[^.:;]{0,80}?)\\s+"
-				  "(?:are|include|includes|will be)\\s*:?\\s+([^.]+)", G_REGEX_CASELESS);
+				  "(?:are|include|includes|will be)\\s*:?\\s+"
+				  "(.+?)(?:(?<!\\b\\p{Lu})\\.(?:\\s|$)|$)", G_REGEX_CASELESS);
 	GMatchInfo *mi = NULL;
 	gboolean ok = FALSE;
 

@@ -49,8 +49,9 @@ struct xdoc {
 struct xdoc *extract_doc_parse(const char *text);
 void extract_doc_free(struct xdoc *d);
 
-/* True when the paragraph is one short line that ends with ':' or looks
- * like a heading ("Possible Topics", "Key Stakeholders"). */
+/* True for a Markdown heading, a paragraph of one or two lines ending
+ * with ':', or one short line without final punctuation ("Possible
+ * Topics", "Key Stakeholders"). */
 gboolean extract_is_heading_like(const struct xblock *b);
 
 /* Collapse runs of white space to one space and trim (new string). */
@@ -140,6 +141,10 @@ void extract_people_add(GPtrArray *arr, struct person *p);
 void extract_sections_read(const struct xdoc *d, int body_start, struct proposal *p);
 
 /* ---- extract_form.c ---- */
+
+/* The first line of text that starts a field, when the form starts
+ * there (borrowed pointer into text), else NULL. */
+const char *extract_form_find(const char *text);
 
 /* Fill p from the Field: value form. */
 void extract_form_read(const char *body, struct proposal *p);

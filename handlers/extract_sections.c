@@ -8,7 +8,10 @@
  * under a people heading is read as names when it mostly holds names
  * ("MC leads:" over "Kate Stewart, Philipp Ahmann").  Leads come from a
  * leads section; the Indico "Primary authors" line only when there is
- * none.  The proposal ends at a closing ("Thanks,").
+ * none, and prose ("will be led by A and B") last.  The proposal ends at
+ * a closing ("Thanks,") that no section follows; only a P.S. with
+ * constraints is read after it.  When no list is said to hold topics, the
+ * first list nothing claimed is taken, unless it holds names.
  */
 #include <string.h>
 

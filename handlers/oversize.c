@@ -11,10 +11,22 @@
 
 #define OVERSIZE_KEY "oversize:"
 
+/* "9.0 KiB", with a plain space (GLib puts a no-break space there). */
+static char *
+oversize_size(guint64 n)
+{
+	char *s = g_format_size_full(n, G_FORMAT_SIZE_IEC_UNITS);
+	GString *out = g_string_new(s);
+
+	g_string_replace(out, "\u00a0", " ", 0);
+	g_free(s);
+	return g_string_free(out, FALSE);
+}
+
 static char *
 oversize_reason(const struct ctx *c, const struct inbox_item *it)
 {
-	char *size = g_format_size(it->size), *max = g_format_size(c->cfg->max_message_size);
+	char *size = oversize_size(it->size), *max = oversize_size(c->cfg->max_message_size);
 	char *reason = g_strdup_printf("it is %s, and mail of more than %s is set aside unread",
 				       size, max);
 

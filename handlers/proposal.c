@@ -13,6 +13,7 @@
 #include "../bot/log.h"
 #include "../bot/util.h"
 #include "classify.h"
+#include "command.h"
 #include "handler.h"
 #include "proposal.h"
 
@@ -253,6 +254,24 @@ duplicate(const struct mail *m, struct ctx *c, struct txn *t, struct result *res
 	return rc;
 }
 
+/* The CfP is closed: a new MC is not recorded; the sender is told. */
+static int
+closed(const struct mail *m, struct ctx *c, struct txn *t, struct result *res,
+       struct proposal *p)
+{
+	GHashTable *vars = g_hash_table_new(g_str_hash, g_str_equal);
+	GString *err = g_string_new(NULL);
+
+	g_hash_table_insert(vars, "mc_title", p->title);
+	if (reply_queue(c, t, m, "closed", "proposal-closed", vars, 0, err) < 0)
+		log_warnx("%s: reply: %s", m->key, err->str);
+	res->outcome = "cfp-closed";
+	g_string_free(err, TRUE);
+	g_hash_table_unref(vars);
+	proposal_free(p);
+	return 0;
+}
+
 static gboolean
 usable(const struct proposal *p)
 {
@@ -279,7 +298,7 @@ proposal_handle(const struct mail *m, struct ctx *c, struct txn *t, struct resul
 	if (mc == NULL)
 		mc = by_title(p->title, c->store);
 	if (mc == NULL)
-		return create(m, c, t, res, p);
+		return command_cfp_open(c->store) ? create(m, c, t, res, p) : closed(m, c, t, res, p);
 	if (is_lead_of(mc, m->from_addr))
 		return update(m, c, t, res, mc, p);
 	return duplicate(m, c, t, res, mc, p);

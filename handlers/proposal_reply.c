@@ -121,6 +121,7 @@ proposal_reply_incomplete(struct ctx *c, struct txn *t, const struct mail *m,
 	GHashTable *vars = g_hash_table_new(g_str_hash, g_str_equal);
 	GString *err = g_string_new(NULL), *why = g_string_new(NULL);
 	char *form = templates_form(c->tpl);
+	char *deadline = command_deadline(c->store, c->cfg);
 
 	if (p->title == NULL || *p->title == '\0')
 		g_string_append(why, "  - a title (the Subject, or a \"Title:\" line)\n");
@@ -128,8 +129,11 @@ proposal_reply_incomplete(struct ctx *c, struct txn *t, const struct mail *m,
 		g_string_append(why, "  - a description of the MC, or a list of its topics\n");
 	g_hash_table_insert(vars, "missing", why->str);
 	g_hash_table_insert(vars, "form", form);
+	if (deadline)
+		g_hash_table_insert(vars, "deadline", deadline);
 	if (reply_queue(c, t, m, "incomplete", "proposal-incomplete", vars, 0, err) < 0)
 		log_warnx("%s: reply: %s", m->key, err->str);
+	g_free(deadline);
 	g_free(form);
 	g_string_free(why, TRUE);
 	g_string_free(err, TRUE);

@@ -121,11 +121,11 @@ like "$OUT" "^$T/cred.conf:6: .*expected \\$\{CREDENTIALS_DIRECTORY\}/NAME" \
 # --connect against the private Dovecot and Postfix.
 . "$TOP/tests/lib/stack.sh"
 if ! stack_require; then
-	skip 14 "$STACK_SKIP"
+	skip 13 "$STACK_SKIP"
 	done_testing
 fi
-trap 'stack_stop; cleanup_t' EXIT
 stack_start || BAIL_OUT "no test stack"
+trap 'stack_stop; cleanup_t' EXIT      # after stack_start, which sets its own
 
 conf=$STACK_DIR/mcbot.conf
 mcbot_conf "$conf"

@@ -67,31 +67,54 @@ ok $? "uninterrupted run" || diag_file "$work/ref.log"
 ref=$(snapshot "$work/ref")
 like "$ref" "sent: [0-9a-f]" "the uninterrupted run sent replies"
 
-n=0 crashed=0 bad=""
-while :; do
-	n=$((n + 1))
-	d=$work/n$n
+# crash_at N: crash after step N, restart, compare.  Writes DIR/result:
+# "end" (no step N: the run finished), "same", "differs" or "exit S".
+crash_at() {
+	local n=$1 d=$work/n$1 status
 	setup "$d"
 	(cd "$d" && MCBOT_CRASH_AFTER=$n "$MCBOT" --config mcbot.conf once 2>"$d/crash.log")
 	status=$?
 	if [ $status -eq 0 ]; then
-		rm -rf "$d"
-		break
+		echo end >"$d/result"
+		return
 	fi
 	if [ $status -ne 99 ]; then
-		bad="$bad N=$n(exit $status)"
-		diag_file "$d/crash.log"
-		break
+		echo "exit $status" >"$d/result"
+		return
 	fi
-	crashed=$((crashed + 1))
 	(cd "$d" && "$MCBOT" --config mcbot.conf once 2>"$d/restart.log")
-	got=$(snapshot "$d")
-	if [ $? -ne 0 ] || [ "$got" != "$ref" ]; then
-		bad="$bad N=$n"
-		[ -n "$first_diff" ] || first_diff=$(diff <(echo "$ref") <(echo "$got") | head -20)
+	snapshot "$d" >"$d/snapshot"
+	if [ "$(cat "$d/snapshot")" = "$ref" ]; then
+		echo same >"$d/result"
 	else
-		rm -rf "$d"
+		echo differs >"$d/result"
 	fi
+}
+
+# Two crash points at a time (one per core).
+n=0 crashed=0 bad="" done=""
+while [ -z "$done" ]; do
+	crash_at $((n + 1)) &
+	crash_at $((n + 2)) &
+	wait
+	for k in $((n + 1)) $((n + 2)); do
+		d=$work/n$k
+		r=$(cat "$d/result" 2>/dev/null)
+		case $r in
+		end) done=1 ;;
+		same) crashed=$((crashed + 1)) ;;
+		differs)
+			crashed=$((crashed + 1))
+			bad="$bad N=$k"
+			[ -n "$first_diff" ] || first_diff=$(diff <(echo "$ref") "$d/snapshot" | head -20) ;;
+		*)
+			bad="$bad N=$k($r)"
+			diag_file "$d/crash.log"
+			done=1 ;;
+		esac
+		case $r in differs | "") ;; *) rm -rf "$d" ;; esac
+	done
+	n=$((n + 2))
 	[ $n -lt 5000 ] || { bad="$bad (no end after 5000 steps)"; break; }
 done
 note "$crashed crash points"

@@ -168,6 +168,12 @@ test_dkim_inline(void)
 		/* below the next Received: written before our server saw it */
 		{ "Received: from evil by relay.evil.example; Mon, 4 May 2026\n"
 		  "Authentication-Results: mx.lpc.example.org; dmarc=pass\n", FALSE },
+		/* our server's chain can have several hops (LMTP, SMTP) */
+		{ "Received: from mx by mx.lpc.example.org with LMTP id 3\n"
+		  "Authentication-Results: mx.lpc.example.org; dmarc=pass\n", TRUE },
+		{ "Received: from mx by mx.lpc.example.org with LMTP id 3\n"
+		  "Received: from evil by relay.evil.example; Mon, 4 May 2026\n"
+		  "Authentication-Results: mx.lpc.example.org; dmarc=pass\n", FALSE },
 	};
 	struct config *c = org_config();
 
@@ -197,6 +203,37 @@ test_dkim_inline(void)
 		g_assert_nonnull(strstr(why->str, "no Received: header from mx.lpc.example.org"));
 		g_string_free(why, TRUE);
 		held_free(&h);
+	}
+	config_free(c);
+}
+
+/* Random Authentication-Results and Received values: never a crash. */
+static void
+test_dkim_garbage(void)
+{
+	static const char *const pieces[] = {
+		"mx.lpc.example.org", ";", " ", "\n\t", "dkim=pass", "dmarc=pass", "header.d=",
+		"header.from=", "lpc.example.org", "(", ")", "\"", "\\", "=", "by ", "from ", "@",
+		"\xff", "Received: ", "Authentication-Results: ", "\n", "x",
+	};
+	struct config *c = org_config();
+
+	for (int round = 0; round < (g_test_slow() ? 5000 : 300); round++) {
+		GString *raw = g_string_new("Received: from a\n by mx.lpc.example.org; x\n");
+		struct mail *m = NULL;
+		GString *why = g_string_new(NULL);
+		char *detail = NULL;
+
+		for (int i = g_test_rand_int_range(0, 40); i > 0; i--)
+			g_string_append(raw, pieces[g_test_rand_int_range(0, G_N_ELEMENTS(pieces))]);
+		g_string_append(raw, "\nFrom: organizer@lpc.example.org\nSubject: list\n\nlist\n");
+		if (mail_parse(raw->str, raw->len, NULL, &m, NULL) == 0) {
+			auth_dkim(c, m, &detail, why);
+			g_free(detail);
+			mail_free(m);
+		}
+		g_string_free(why, TRUE);
+		g_string_free(raw, TRUE);
 	}
 	config_free(c);
 }
@@ -549,6 +586,7 @@ main(int argc, char **argv)
 	g_test_add_func("/auth/sender", test_sender);
 	g_test_add_func("/auth/dkim-fixtures", test_dkim_fixtures);
 	g_test_add_func("/auth/dkim-inline", test_dkim_inline);
+	g_test_add_func("/auth/dkim-garbage", test_dkim_garbage);
 	g_test_add_func("/auth/tokens", test_tokens);
 	g_test_add_func("/auth/pgp", test_pgp);
 	return g_test_run();

@@ -217,6 +217,43 @@ test_deadline_parse(void)
 	}
 }
 
+/* Random lines: never a crash, the bounds always hold. */
+static void
+test_parse_garbage(void)
+{
+	static const char *const pieces[] = {
+		"accept", "lead", " add", "remove", "cfp", " open", "merge", " into ", "digest now",
+		"\n", "\r\n", "#", ">", "--", "thanks", "\"", ":", " ", "\t", "\xff", "\xc3\xa9",
+		"mc-3", "3", "<a@b>", "@", "list", "all", "x", "undo", "confirm mcbot-", "\x01",
+	};
+
+	for (int round = 0; round < (g_test_slow() ? 20000 : 500); round++) {
+		GString *text = g_string_new(NULL), *subj = g_string_new(NULL);
+		struct cmd_script *s;
+		char *t;
+
+		for (int i = g_test_rand_int_range(0, 200); i > 0; i--)
+			g_string_append(text, pieces[g_test_rand_int_range(0, G_N_ELEMENTS(pieces))]);
+		for (int i = g_test_rand_int_range(0, 6); i > 0; i--)
+			g_string_append(subj, pieces[g_test_rand_int_range(0, G_N_ELEMENTS(pieces))]);
+		s = cmd_parse(subj->str, text->str);
+		g_assert_cmpint(s->errors, <=, CMD_MAX_ERRORS);
+		g_assert_cmpuint(s->cmds->len, <=, CMD_MAX_LINES + 1);
+		for (guint i = 0; i < s->cmds->len; i++) {
+			struct cmd *c = s->cmds->pdata[i];
+
+			g_assert_true(g_utf8_validate(c->line, -1, NULL));
+			g_assert_null(strchr(c->line, '\n'));
+		}
+		t = cmd_transcript(s);
+		g_assert_true(g_utf8_validate(t, -1, NULL));
+		g_free(t);
+		cmd_script_free(s);
+		g_string_free(text, TRUE);
+		g_string_free(subj, TRUE);
+	}
+}
+
 /* ---- running, through the dispatcher ---- */
 
 struct env {
@@ -697,6 +734,7 @@ main(int argc, char **argv)
 	g_test_add_func("/command/parse-errors", test_parse_errors);
 	g_test_add_func("/command/transcript", test_transcript);
 	g_test_add_func("/command/deadline-parse", test_deadline_parse);
+	g_test_add_func("/command/parse-garbage", test_parse_garbage);
 	g_test_add_func("/command/decide-hold-undo-release", test_decide_hold_undo_release);
 	g_test_add_func("/command/staged-state", test_staged_state);
 	g_test_add_func("/command/names-and-merge", test_names_and_merge);

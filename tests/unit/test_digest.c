@@ -472,6 +472,9 @@ test_run_once_per_period(void)
 	int id;
 
 	fx_init(&fx);
+	/* An empty CfP: nobody gets an empty digest. */
+	run_digest(&fx, T_MON_0601_0800 + 60, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 0);
 	id = add_mc(&fx, "Tracing and Observability", "ann@tracing.example", t0);
 	add_mc(&fx, "Late MC", "late@x.example", T_MON_0601_0800 + 3600);
 	/* Monday noon: period 2026-06-01; the late MC waits for next week. */
@@ -633,6 +636,72 @@ test_organizer_mail_problems(void)
 	fx_done(&fx);
 }
 
+/* A rejected MC's leads had the decision mail: no more digests for them. */
+static void
+test_closed_mc(void)
+{
+	struct fixture fx;
+	struct digest_report rep;
+	struct txn *t;
+	struct mc *mc;
+	int id;
+
+	fx_init(&fx);
+	id = add_mc(&fx, "Tracing", "ann@tracing.example", T_MON_0601_0800 - DAY);
+	add_mc(&fx, "Open One", "open@x.example", T_MON_0601_0800 - DAY);
+	t = txn_new(fx.st);
+	mc = mc_dup(store_mc_by_id(fx.st, id));
+	g_free(mc->status);
+	mc->status = g_strdup("rejected");
+	txn_put_mc(t, mc);
+	commit_ok(t);
+	run_digest(&fx, T_WED_0603_1200, DIGEST_DRY_RUN, &rep);
+	g_assert_cmpint(rep.leads, ==, 1);
+	g_assert_cmpint(rep.organizers, ==, 2);
+	g_assert_null(strstr(rep.text->str, "to ann@tracing.example"));
+	g_assert_nonnull(strstr(rep.text->str, "Rejected (1)"));     /* organizers see it */
+	g_string_free(rep.text, TRUE);
+	fx_done(&fx);
+}
+
+/* An organizer's "digest now": the next run sends next week's, once. */
+static void
+test_request(void)
+{
+	struct fixture fx;
+	struct digest_report rep;
+	struct txn *t;
+	char *p;
+
+	fx_init(&fx);
+	add_mc(&fx, "Tracing", "ann@tracing.example", T_MON_0601_0800 - DAY);
+	run_digest(&fx, T_MON_0601_0800 + 60, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 1);
+	t = txn_new(fx.st);
+	digest_request(t, T_WED_0603_1200, "org@lpc.example.org");
+	commit_ok(t);
+	p = g_build_filename(fx.cfg->state_dir, DIGEST_REQUEST_FILE, NULL);
+	g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
+	run_digest(&fx, T_WED_0603_1200, DIGEST_DRY_RUN, &rep);       /* a dry run keeps it */
+	g_string_free(rep.text, TRUE);
+	g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
+	run_digest(&fx, T_WED_0603_1200, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 2);
+	g_assert_cmpstr(rep.period.id, ==, "2026-06-08");
+	g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+	run_digest(&fx, T_WED_0603_1200 + 60, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 0);
+	/* Asked again with nothing left to send: the request goes all the same. */
+	t = txn_new(fx.st);
+	digest_request(t, T_WED_0603_1200 + 120, "org@lpc.example.org");
+	commit_ok(t);
+	run_digest(&fx, T_WED_0603_1200 + 180, 0, &rep);
+	g_assert_cmpint(rep.issue, ==, 0);
+	g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+	g_free(p);
+	fx_done(&fx);
+}
+
 /* The same recipient and period give the same Message-ID and file name. */
 static void
 test_deterministic_ids(void)
@@ -679,5 +748,7 @@ main(int argc, char **argv)
 	g_test_add_func("/digest/run/lead-content", test_lead_content);
 	g_test_add_func("/digest/run/organizer-mail", test_organizer_mail_problems);
 	g_test_add_func("/digest/run/deterministic", test_deterministic_ids);
+	g_test_add_func("/digest/run/closed-mc", test_closed_mc);
+	g_test_add_func("/digest/run/request", test_request);
 	return g_test_run();
 }

@@ -53,6 +53,7 @@ make_mcs(void)
 		"\n"
 		"- first item <b>bold</b>\n"
 		"- second item\n"
+		"  wrapped\n"
 		"\n"
 		"Follow @handle and user@ and a\x01" "b.");
 	g_ptr_array_add(a->p->topics, g_strdup("Ring buffers & <ebpf>"));
@@ -209,7 +210,7 @@ test_html(void)
 				"<a rel=\"nofollow\" href=\"https://lpc.example/mc?a=1&amp;b=2\">"
 				"https://lpc.example/mc?a=1&amp;b=2</a>.</p>"));
 	g_assert_nonnull(strstr(html, "<li>first item &lt;b&gt;bold&lt;/b&gt;</li>\n"
-				"<li>second item</li>"));
+				"<li>second item wrapped</li>"));
 	g_assert_nonnull(strstr(html, "<li>Ring buffers &amp; &lt;ebpf&gt;</li>"));
 	g_assert_null(strchr(html, '\x01'));
 	/* 2026-03-02 plus two days: the latest update among the exported MCs. */
@@ -234,7 +235,7 @@ test_markdown(void)
 	g_assert_nonnull(strstr(md, "## \\<script\\>alert(\"x\")\\</script\\> \\& 'Co' "
 				"\\[link\\](http://e.org) \\# \\*b\\*\n"));
 	g_assert_nonnull(strstr(md, "### Leads\n\n- Ada Tracer\n- Björn Stack\n"));
-	g_assert_nonnull(strstr(md, "- first item \\<b\\>bold\\</b\\>\n- second item\n"));
+	g_assert_nonnull(strstr(md, "- first item \\<b\\>bold\\</b\\>\n- second item wrapped\n"));
 	g_assert_nonnull(strstr(md, "*Accepted · MC-2 · 1 person plans to attend*"));
 	g_assert_null(strstr(md, "Rejected"));
 	g_assert_true(g_str_has_suffix(md, "\n") && !g_str_has_suffix(md, "\n\n"));
@@ -301,6 +302,63 @@ test_status_filter(void)
 	config_free(cfg);
 }
 
+/* Random text from an alphabet of everything that matters here. */
+static char *
+random_text(GRand *rng, int max)
+{
+	static const char *const bits[] = {
+		"@", "<", ">", "&", "\"", "'", "\n", "\n\n", " ", "-", "- ", "1. ", "#", "*", "_",
+		"`", "[", "]", "(", ")", "mailto:", "http://", "https://e.org/?a=1&b", ".", ",",
+		"a", "b", "x@y.z", "\u00e9", "\u2022 ", "\t", "\x01", "\\", "|", "~", "!",
+	};
+	GString *s = g_string_new(NULL);
+	int n = g_rand_int_range(rng, 0, max);
+
+	for (int i = 0; i < n; i++)
+		g_string_append(s, bits[g_rand_int_range(rng, 0, G_N_ELEMENTS(bits))]);
+	return g_string_free(s, FALSE);
+}
+
+static void
+test_random(void)
+{
+	GRand *rng = g_rand_new_with_seed(8);
+	struct config *cfg = make_cfg();
+
+	for (int round = 0; round < 300; round++) {
+		GPtrArray *mcs = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
+		char *title = random_text(rng, 12);
+		struct mc *mc = make_mc(round, title, "proposed", round % 3);
+		char *html, *md, *js;
+
+		g_free(mc->p->description);
+		mc->p->description = random_text(rng, 60);
+		for (int i = 0; i < 3; i++) {
+			char *name = random_text(rng, 6);
+
+			g_ptr_array_add(mc->p->topics, random_text(rng, 10));
+			g_ptr_array_add(mc->p->leads, person_new(name, NULL));
+			g_free(name);
+		}
+		g_ptr_array_add(mcs, mc);
+		html = export_render(cfg, mcs, EXPORT_HTML, NULL);
+		md = export_render(cfg, mcs, EXPORT_MARKDOWN, NULL);
+		js = export_render(cfg, mcs, EXPORT_JSON, NULL);
+		g_assert_null(strchr(html, '@'));
+		g_assert_null(strchr(md, '@'));
+		g_assert_null(strchr(js, '@'));
+		g_assert_true(g_utf8_validate(html, -1, NULL) && g_utf8_validate(md, -1, NULL));
+		check_well_formed(html);
+		g_free(html);
+		g_free(md);
+		g_free(js);
+		g_free(title);
+		g_ptr_array_unref(mcs);
+	}
+	config_free(cfg);
+	g_rand_free(rng);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -313,5 +371,6 @@ main(int argc, char **argv)
 	g_test_add_func("/export/markdown", test_markdown);
 	g_test_add_func("/export/json", test_json);
 	g_test_add_func("/export/status-filter", test_status_filter);
+	g_test_add_func("/export/random", test_random);
 	return g_test_run();
 }

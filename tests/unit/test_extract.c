@@ -236,7 +236,8 @@ test_headings(void)
 	} cases[] = {
 		{ "MC leads", XSEC_LEADS }, { "MC Leads:", XSEC_LEADS }, { "MC lead", XSEC_LEADS },
 		{ "Contacts", XSEC_LEADS }, { "Leads:", XSEC_LEADS }, { "Organizers:", XSEC_LEADS },
-		{ "The MC will be led by:", XSEC_LEADS },
+		{ "The MC will be led by:", XSEC_LEADS }, { "MC leads & contacts:", XSEC_LEADS },
+		{ "Microconference leads (alphabetical):", XSEC_LEADS },
 		{ "Primary authors:", XSEC_AUTHORS }, { "Co-authors:", XSEC_IGNORED_PEOPLE },
 		{ "Presenters:", XSEC_IGNORED_PEOPLE },
 		{ "Suggested topics", XSEC_TOPICS }, { "Expected topics:", XSEC_TOPICS },
@@ -505,6 +506,65 @@ test_form(void)
 	proposal_free(p);
 }
 
+/* The form as `help` sends it, with its guidance lines, filled in; or
+ * filled in inside the quote of the help reply. */
+static void
+test_form_template(void)
+{
+	static const char *const form =
+		"# Proposal form. Write each value after the colon, or on indented\n"
+		"# lines below its field.\n"
+		"\n"
+		"# The name of the microconference, e.g. \"Android MC\".\n"
+		"Title: Boot Time MC\n"
+		"\n"
+		"# Who runs it: one lead per line.\n"
+		"Leads:\n"
+		"  Ann Able <ann@example.org>\n"
+		"\n"
+		"# What the MC is about.\n"
+		"Description:\n"
+		"Faster boots.\n"
+		"\n"
+		"# The topics to discuss, one per line.\n"
+		"Topics:\n"
+		"- Measured boot (Ann)\n"
+		"- initrd size\n"
+		"\n"
+		"# People who plan to attend, one per line.\n"
+		"Attendees:\n"
+		"\n"
+		"# Optional: what came out of earlier editions of this MC.\n"
+		"Accomplishments:\n"
+		"\n"
+		"# Optional: dates, length, room needs, overlaps to avoid.\n"
+		"Constraints: half a day\n";
+	GString *quoted = g_string_new("On Mon, mcbot <mc@example.org> wrote:\n");
+	struct proposal *p = read_one("Re: help", form);
+	char **lines;
+
+	g_assert_true(p->from_form);
+	g_assert_cmpstr(p->title, ==, "Boot Time MC");
+	assert_lead(p, 0, "Ann Able", "ann@example.org");
+	g_assert_cmpstr(p->description, ==, "Faster boots.");
+	assert_topics(p, (const char *const[]){ "Measured boot (Ann)", "initrd size", NULL });
+	g_assert_cmpuint(p->attendees->len, ==, 0);
+	g_assert_null(p->accomplishments);
+	g_assert_cmpuint(p->constraints->len, ==, 1);
+	proposal_free(p);
+
+	lines = g_strsplit(form, "\n", -1);
+	for (int i = 0; lines[i]; i++)
+		g_string_append_printf(quoted, "> %s\n", lines[i]);
+	g_strfreev(lines);
+	p = read_one("Re: help", quoted->str);
+	g_assert_true(p->from_form);
+	g_assert_cmpstr(p->title, ==, "Boot Time MC");
+	g_assert_cmpuint(p->topics->len, ==, 2);
+	proposal_free(p);
+	g_string_free(quoted, TRUE);
+}
+
 /* ---- titles ---- */
 
 static void
@@ -621,6 +681,7 @@ main(int argc, char **argv)
 	g_test_add_func("/extract/marked-attendees", test_marked_attendees);
 	g_test_add_func("/extract/is-form", test_is_form);
 	g_test_add_func("/extract/form", test_form);
+	g_test_add_func("/extract/form-template", test_form_template);
 	g_test_add_func("/extract/titles", test_titles);
 	g_test_add_func("/extract/attachment", test_attachment);
 	g_test_add_func("/extract/closing", test_closing);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """score-corpus - how well mcbot reads the test corpus, as TAP.
 
-Usage: tests/score-corpus [-v] [--strict] [CORPUS_DIR]
+Usage: tests/integration/35-score-corpus.t [-v] [--strict] [CORPUS_DIR]
 
 Runs `$MCBOT parse FILE` on every mail of CORPUS_DIR (default:
 $MCBOT_TOP/../shared/corpus) and compares what it prints (JSON) with
