@@ -76,9 +76,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libmcbot.a
 
 fuzzers: $(FUZZ_BIN)
 
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS='$(FUZZ_CFLAGS)' fuzzers
+
 fuzz:
 	@sh build-aux/ensure-deps fuzz
-	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS='$(FUZZ_CFLAGS)' fuzzers
+	$(MAKE) fuzz-build
 	sh tests/fuzz/run-fuzzers build-fuzz $(FUZZ_SECONDS)
 
 deps:
@@ -123,5 +126,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz demo-run
 
-.PHONY: all units tools fuzzers fuzz deps check unit bench demo install clean
+.PHONY: all units tools fuzzers fuzz-build fuzz deps check unit bench demo install clean
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bot/main.d

@@ -22,17 +22,6 @@
 
 #define SLUG_IN_MSGID 60
 
-static const char *
-msgid_domain(const struct config *cfg)
-{
-	const char *at;
-
-	if (cfg->msgid_domain)
-		return cfg->msgid_domain;
-	at = strrchr(cfg->list_address, '@');
-	return at ? at + 1 : "localhost";
-}
-
 static char *
 seed_of(const struct mc *mc, gint64 now)
 {
@@ -45,7 +34,7 @@ announce_message_id(const struct config *cfg, const struct mc *mc, gint64 now)
 	char *seed = seed_of(mc, now);
 	char *hash = util_sha256_hex(seed, strlen(seed));
 	/* compose_message_id cleans the domain the same way for both ids */
-	char *plain = compose_message_id("", msgid_domain(cfg));
+	char *plain = compose_message_id("", cfg->msgid_domain);
 	char *slug = g_strndup(mc->slug, SLUG_IN_MSGID);
 	char *id = g_strdup_printf("announce.%s.%d.%.12s%s", slug, mc->id, hash,
 				   strchr(plain, '@'));
@@ -121,7 +110,7 @@ announce_queue(const struct config *cfg, const struct templates *tpl, struct txn
 {
 	GHashTable *vars = announce_vars(cfg, mc);
 	char *subject = NULL, *body = NULL, *tagged = NULL, *seed = seed_of(mc, now);
-	char *derived = compose_message_id(seed, msgid_domain(cfg));
+	char *derived = compose_message_id(seed, cfg->msgid_domain);
 	char *id = announce_message_id(cfg, mc, now), *name = NULL, *action;
 	struct compose cm = { 0 };
 	GBytes *built = NULL, *msg = NULL, *file;
@@ -144,7 +133,7 @@ announce_queue(const struct config *cfg, const struct templates *tpl, struct txn
 	cm.body = body;
 	cm.auto_submitted = "auto-generated";
 	cm.msgid_seed = seed;
-	cm.msgid_domain = msgid_domain(cfg);
+	cm.msgid_domain = cfg->msgid_domain;
 	cm.date = now;
 	cm.x_loop = cfg->list_address;
 	if ((built = compose_build(&cm)) == NULL) {

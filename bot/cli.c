@@ -16,7 +16,7 @@ open_store(const struct config *cfg)
 	GString *err = g_string_new(NULL);
 	struct store *st = NULL;
 
-	if (store_open(cfg->state_dir, &st, err) < 0)
+	if (store_open_readonly(cfg->state_dir, &st, err) < 0)
 		fprintf(stderr, "mcbot: %s\n", err->str);
 	g_string_free(err, TRUE);
 	return st;

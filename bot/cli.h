@@ -17,7 +17,7 @@ int cli_show(const struct config *cfg, int argc, char **argv);
  */
 int cli_check_config(const char *path, int argc, char **argv);
 
-/* `mcbot outbox [queued|failed|retry NAME...|retry all]` (cli_outbox.c). */
+/* `mcbot outbox [queued|failed|held|retry NAME...|retry all]` (cli_outbox.c). */
 int cli_outbox(const struct config *cfg, int argc, char **argv);
 
 /* `mcbot replay FILE.eml...` (cli_replay.c): handle saved mails as if

@@ -1,6 +1,7 @@
 /*
  * cli_outbox.c - `mcbot outbox`: what waits in the outbox, what failed
- * and why, and sending failed or delayed mail again.
+ * and why, what is held for an organizer's release, and sending failed
+ * or delayed mail again.
  *
  * It reads the outbox directories directly (layout in outbox.h) and does
  * not take the store lock, so it works while the daemon runs.  The only
@@ -30,7 +31,7 @@
 #define CLI_OUTBOX_MAX_RETRY (8 * 1024 * 1024)
 
 struct ob {
-	char *new_dir, *failed_dir, *sent_dir, *retry_path;
+	char *new_dir, *failed_dir, *sent_dir, *held_dir, *retry_path;
 	GHashTable *retry;          /* name -> "attempts\tnext" line rest (owned) */
 	gboolean retry_dirty;
 };
@@ -43,6 +44,7 @@ ob_init(struct ob *o, const struct config *cfg)
 	o->new_dir = g_build_filename(dir, "new", NULL);
 	o->failed_dir = g_build_filename(dir, "failed", NULL);
 	o->sent_dir = g_build_filename(dir, "sent", NULL);
+	o->held_dir = g_build_filename(dir, "held", NULL);
 	o->retry_path = g_build_filename(dir, "retry", NULL);
 	o->retry = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_free(dir);
@@ -54,6 +56,7 @@ ob_done(struct ob *o)
 	g_free(o->new_dir);
 	g_free(o->failed_dir);
 	g_free(o->sent_dir);
+	g_free(o->held_dir);
 	g_free(o->retry_path);
 	g_hash_table_destroy(o->retry);
 }
@@ -212,6 +215,36 @@ ob_list_failed(struct ob *o)
 	g_ptr_array_unref(names);
 }
 
+/* Decision mails waiting for an organizer's "release" (outbox.h). */
+static void
+ob_list_held(struct ob *o)
+{
+	GPtrArray *names = ob_names(o->held_dir);
+
+	printf("held for release (%u):\n", names->len);
+	for (guint i = 0; i < names->len; i++) {
+		char *rcpt, *subject;
+
+		ob_describe(o->held_dir, names->pdata[i], &rcpt, &subject);
+		printf("  %s\n    to %s: %s\n", (char *)names->pdata[i], rcpt, subject);
+		g_free(rcpt);
+		g_free(subject);
+	}
+	g_ptr_array_unref(names);
+}
+
+static void
+ob_list_all(struct ob *o)
+{
+	GPtrArray *sent = ob_names(o->sent_dir);
+
+	ob_list_queued(o);
+	ob_list_failed(o);
+	ob_list_held(o);
+	printf("sent: %u\n", sent->len);
+	g_ptr_array_unref(sent);
+}
+
 static int
 ob_save_retry(struct ob *o, GString *err)
 {
@@ -329,21 +362,18 @@ cli_outbox(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "mcbot outbox: %s\n", err->str);
 		rc = 1;
 	} else if (strcmp(what, "list") == 0 && argc <= 2) {
-		ob_list_queued(&o);
-		ob_list_failed(&o);
-		GPtrArray *sent = ob_names(o.sent_dir);
-
-		printf("sent: %u\n", sent->len);
-		g_ptr_array_unref(sent);
+		ob_list_all(&o);
 	} else if (strcmp(what, "queued") == 0 && argc == 2) {
 		ob_list_queued(&o);
 	} else if (strcmp(what, "failed") == 0 && argc == 2) {
 		ob_list_failed(&o);
+	} else if (strcmp(what, "held") == 0 && argc == 2) {
+		ob_list_held(&o);
 	} else if (strcmp(what, "retry") == 0 && argc > 2) {
 		rc = ob_owner_ok(cfg) < 0 ? 1 : ob_retry(&o, argc - 2, argv + 2, err);
 	} else {
-		fprintf(stderr, "usage: mcbot outbox [list | queued | failed | retry NAME... | "
-			"retry all]\n");
+		fprintf(stderr, "usage: mcbot outbox [list | queued | failed | held | retry NAME... "
+			"| retry all]\n");
 		rc = 2;
 	}
 	ob_done(&o);

@@ -457,7 +457,7 @@ export_main(const struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	rc = 1;
-	if (store_open(cfg->state_dir, &st, err) < 0) {
+	if (store_open_readonly(cfg->state_dir, &st, err) < 0) {
 		fprintf(stderr, "mcbot export: %s\n", err->str);
 		goto out;
 	}

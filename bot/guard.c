@@ -7,12 +7,15 @@
  * marker file is the only memory across that exit; it is written without
  * fsync because a machine crash is not the case it has to survive.
  *
- * Marker (state_dir/parsing), written before each parse:
- *   "mcbot-parsing 1\nid <escaped id>\nsize <n>\ndeaths <n>\n"
- * and "killed\n" appended by the signal handler.
+ * Marker (state_dir/parsing): a record of GUARD_RECORD bytes written over
+ * the file before each parse,
+ *   "mcbot-parsing 1\nid <escaped id>\nsize <n>\ndeaths <n>\n" + spaces + "\n",
+ * then "killed\n" written after it by the signal handler.  After the parse
+ * its first byte becomes '-': no parse in progress.  The file stays open
+ * and keeps its size: one write per mail and one after it, not a create,
+ * a truncation and an unlink.
  */
 #define _GNU_SOURCE             /* memmem */
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,11 +29,14 @@
 
 #define GUARD_MAGIC "mcbot-parsing 1"
 #define GUARD_FILE "parsing"
+#define GUARD_RECORD 2048               /* the record, and where "killed" goes */
+#define GUARD_ID_MAX 1800               /* longer escaped ids are cut: they match nothing */
 #define GUARD_MARKER_MAX 4096
 
 static struct {
 	char *path;                 /* state_dir/parsing, or NULL when closed */
-	gboolean written;           /* guard_begin wrote the marker */
+	int fd;                     /* open on path, or -1 */
+	gboolean written;           /* guard_begin wrote a record */
 	gboolean have_timer;
 	timer_t timer;
 	/* what the marker left by a dead process said */
@@ -39,27 +45,22 @@ static struct {
 	gsize dead_size;
 	int dead_deaths;            /* deaths while parsing it, the last one included */
 	gboolean dead_killed;       /* the last death was the guard's timer */
-} guard;
+} guard = { .fd = -1 };
 
 /* Only these are touched by the signal handler: prepared beforehand. */
 static volatile sig_atomic_t guard_armed;
-static char guard_sig_path[4096];
+static int guard_sig_fd = -1;
 static char guard_sig_msg[512];
 static size_t guard_sig_msg_len;
 
 static void
 guard_on_timer(int sig)
 {
-	int fd;
-
 	if (!guard_armed)
 		return;             /* fired as guard_end() disarmed it */
-	fd = open(guard_sig_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "killed\n", 7) < 0) {
-			/* nothing more can be done from here */
-		}
-		close(fd);
+	if (guard_sig_fd >= 0 && lseek(guard_sig_fd, GUARD_RECORD, SEEK_SET) >= 0 &&
+	    write(guard_sig_fd, "killed\n", 7) < 0) {
+		/* nothing more can be done from here */
 	}
 	if (write(STDERR_FILENO, guard_sig_msg, guard_sig_msg_len) < 0) {
 		/* idem */
@@ -85,11 +86,15 @@ guard_read_marker(void)
 	gboolean magic;
 
 	guard_forget_dead();
-	if (util_read_file(guard.path, GUARD_MARKER_MAX, &data, NULL, NULL) < 0)
-		return;
+	if (util_read_file(guard.path, GUARD_MARKER_MAX, &data, NULL, NULL) < 0 ||
+	    data[0] == '\0' || data[0] == '-') {
+		g_free(data);
+		return;             /* no parse was in progress */
+	}
 	lines = g_strsplit(data, "\n", -1);
 	magic = lines[0] != NULL && strcmp(lines[0], GUARD_MAGIC) == 0;
 	for (int i = 1; magic && lines[i]; i++) {
+		g_strstrip(lines[i]);
 		if (g_str_has_prefix(lines[i], "id ") && guard.dead_id == NULL) {
 			guard.dead_id = g_strcompress(lines[i] + 3);
 			guard.dead_shown = util_clean_line(lines[i] + 3, 300);
@@ -135,6 +140,9 @@ guard_reset(void)
 		timer_delete(guard.timer);
 	guard.have_timer = FALSE;
 	guard.written = FALSE;
+	if (guard.fd >= 0)
+		close(guard.fd);
+	guard.fd = guard_sig_fd = -1;
 	g_clear_pointer(&guard.path, g_free);
 	guard_forget_dead();
 }
@@ -147,12 +155,10 @@ guard_open(const char *state_dir)
 
 	guard_reset();
 	guard.path = g_build_filename(state_dir, GUARD_FILE, NULL);
-	if (strlen(guard.path) >= sizeof guard_sig_path) {
-		log_warnx("guard: %s: path too long; no CPU-time bound", guard.path);
-		return;
-	}
-	memcpy(guard_sig_path, guard.path, strlen(guard.path) + 1);
 	guard_read_marker();
+	guard.fd = guard_sig_fd = open(guard.path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (guard.fd < 0)
+		log_warn("guard: %s: a mail that stops mcbot will not be set aside", guard.path);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = guard_on_timer;
@@ -191,18 +197,18 @@ static void
 guard_write_marker(const struct inbox_item *it, int deaths)
 {
 	char *esc = g_strescape(it->id, NULL);
-	char *text = g_strdup_printf(GUARD_MAGIC "\nid %s\nsize %" G_GSIZE_FORMAT "\ndeaths %d\n",
-				     esc, it->size, deaths);
-	gsize len = strlen(text);
-	int fd;
+	GString *rec = g_string_sized_new(GUARD_RECORD + 8);
 
-	fd = open(guard.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+	g_string_printf(rec, GUARD_MAGIC "\nid %.*s\nsize %" G_GSIZE_FORMAT "\ndeaths %d\n",
+			GUARD_ID_MAX, esc, it->size, deaths);
+	/* a line of spaces up to the record's end, and spaces over an earlier "killed" */
+	while (rec->len < GUARD_RECORD - 1)
+		g_string_append_c(rec, ' ');
+	g_string_append(rec, "\n       ");
+	if (guard.fd >= 0 && pwrite(guard.fd, rec->str, rec->len, 0) != (gssize)rec->len)
 		log_warn("guard: %s", guard.path);
-	if (fd >= 0)
-		close(fd);
 	guard.written = TRUE;
-	g_free(text);
+	g_string_free(rec, TRUE);
 	g_free(esc);
 }
 
@@ -263,7 +269,7 @@ guard_end(void)
 		memset(&off, 0, sizeof off);
 		timer_settime(guard.timer, 0, &off, NULL);
 	}
-	if (guard.written && unlink(guard.path) < 0 && errno != ENOENT)
+	if (guard.written && guard.fd >= 0 && pwrite(guard.fd, "-", 1, 0) != 1)
 		log_warn("guard: %s", guard.path);
 	guard.written = FALSE;
 }

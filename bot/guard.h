@@ -10,7 +10,7 @@
  *     a timer on the process's CPU time;
  *   - when the timer fires, its signal handler marks that file "killed"
  *     and exits with GUARD_EXIT_STATUS (async-signal-safe calls only);
- *   - guard_end() disarms the timer and removes the file;
+ *   - guard_end() disarms the timer and empties the file;
  *   - at the next start, guard_open() reads a file left behind: the mail
  *     it names is set aside (guard_poisoned) without being parsed again -
  *     at once when the guard killed the process, after GUARD_MAX_DEATHS
@@ -55,7 +55,7 @@ gboolean guard_poisoned(const struct inbox_item *it, const char **why);
 /* Name it in the marker and arm the timer for cpu_seconds (<= 0: no timer). */
 void guard_begin(const struct inbox_item *it, int cpu_seconds);
 
-/* Disarm and remove the marker.  Harmless when nothing is armed. */
+/* Disarm and empty the marker.  Harmless when nothing is armed. */
 void guard_end(void);
 
 /* Disarm, remove the timer and forget the state directory. */

@@ -211,6 +211,8 @@ imap_idle_once(struct imap *im, int seconds, volatile int *stop, gboolean *news,
 		r = mailstream_wait_idle(st, 1);
 		if (r == MAILSTREAM_IDLE_HASDATA)
 			data = TRUE;
+		else if (r == MAILSTREAM_IDLE_ERROR && stop && *stop)
+			break;          /* a signal interrupted the wait: end the IDLE */
 		else if (r != MAILSTREAM_IDLE_TIMEOUT) {
 			im->broken = TRUE;
 			return fail(err, "%s: idle: wait failed", im->label);
@@ -223,6 +225,44 @@ imap_idle_once(struct imap *im, int seconds, volatile int *stop, gboolean *news,
 	if (im->s->imap_selection_info->sel_has_exists
 	    || im->s->imap_selection_info->sel_has_recent)
 		*news = TRUE;
+	return 0;
+}
+
+/*
+ * A mailbox deleted and created again (restored from a backup, say) keeps
+ * its name but not its UIDVALIDITY, and the server may tell an idling
+ * session nothing: ask for the UIDVALIDITY of the name, and reconnect
+ * (which selects the new mailbox) when it changed or the name is gone.
+ */
+static int
+imap_check_mailbox(struct imap *im, const struct config *cfg, GString *err)
+{
+	const char *name = cfg->imap_mailbox ? cfg->imap_mailbox : "INBOX";
+	struct mailimap_status_att_list *atts = mailimap_status_att_list_new_empty();
+	struct mailimap_mailbox_data_status *status = NULL;
+	uint32_t now = im->uidvalidity;
+	clistiter *cur;
+	int r;
+
+	mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_UIDVALIDITY);
+	r = mailimap_status(im->s, name, atts, &status);
+	mailimap_status_att_list_free(atts);
+	if (r != MAILIMAP_NO_ERROR) {
+		im->broken = TRUE;
+		return imap_fail(im, err, r, "status of the mailbox");
+	}
+	for (cur = clist_begin(status->st_info_list); cur; cur = clist_next(cur)) {
+		struct mailimap_status_info *info = clist_content(cur);
+
+		if (info->st_att == MAILIMAP_STATUS_ATT_UIDVALIDITY)
+			now = info->st_value;
+	}
+	mailimap_mailbox_data_status_free(status);
+	if (now != im->uidvalidity) {
+		im->broken = TRUE;
+		return fail(err, "%s: %s was replaced (UIDVALIDITY %u -> %u); selecting it again",
+			    im->label, name, im->uidvalidity, now);
+	}
 	return 0;
 }
 
@@ -242,10 +282,13 @@ imap_wait(struct inbox *ib, int seconds, volatile int *stop, GString *err)
 		im->s->imap_selection_info->sel_has_exists = 0;
 		return 1;
 	}
-	if (!im->has_idle || imap_idle_failures >= IMAP_IDLE_MAX_FAILURES)
-		return imap_sleep(seconds, stop);
-	for (;;) {
+	if (!im->has_idle || imap_idle_failures >= IMAP_IDLE_MAX_FAILURES) {
+		imap_sleep(seconds, stop);
+		return imap_check_mailbox(im, ib->cfg, err);
+	}
+	for (int quick = 0;;) {
 		time_t left = end - time(NULL);
+		gint64 began = g_get_monotonic_time();
 
 		if (left <= 0 || (stop && *stop))
 			return 0;
@@ -257,6 +300,16 @@ imap_wait(struct inbox *ib, int seconds, volatile int *stop, GString *err)
 		}
 		if (news)
 			return 1;
+		if (imap_check_mailbox(im, ib->cfg, err) < 0)
+			return -1;
+		/* An IDLE that keeps ending at once without news (a server that
+		 * said BYE, a mailbox gone) must not become a busy loop. */
+		quick = g_get_monotonic_time() - began < G_USEC_PER_SEC / 2 ? quick + 1 : 0;
+		if (quick >= 3) {
+			im->broken = TRUE;
+			return fail(err, "%s: IDLE keeps ending without news; reconnecting",
+				    im->label);
+		}
 	}
 }
 

@@ -56,7 +56,7 @@ static const char summary[] =
 	"                   in to the IMAP and SMTP servers)\n"
 	"  export [--format html|markdown|json] [--status S[,S]] [--output FILE]\n"
 	"                   the public page of the MCs (names, no addresses)\n"
-	"  outbox [queued|failed|retry NAME...|retry all]\n"
+	"  outbox [queued|failed|held|retry NAME...|retry all]\n"
 	"                   the mail waiting to be sent, failed, and sending it again\n"
 	"  replay FILE.eml  handle a saved mail as if it had come from the inbox";
 
@@ -88,7 +88,7 @@ cmd_parse(const struct config *cfg, int argc, char **argv)
 	}
 	/* With a state directory the MC names resolve; without, they are shown as written. */
 	if (opt_config && g_file_test(cfg->state_dir, G_FILE_TEST_IS_DIR) &&
-	    store_open(cfg->state_dir, &st, NULL) < 0)
+	    store_open_readonly(cfg->state_dir, &st, NULL) < 0)
 		st = NULL;
 	rc = parse_json_print(cfg, st, argv[1], err);
 	if (rc < 0)
@@ -129,6 +129,15 @@ main(int argc, char **argv)
 		g_free(help);
 		goto out;
 	}
+	/* Only these commands read options of their own; anything else that
+	 * looks like an option is a mistake, not something to ignore. */
+	if (!g_strv_contains((const char *const[]){ "check-config", "digest", "export", NULL },
+			     argv[1]))
+		for (int i = 2; i < argc; i++)
+			if (argv[i][0] == '-' && argv[i][1] != '\0') {
+				fprintf(stderr, "mcbot: %s: unknown option %s\n", argv[1], argv[i]);
+				goto out;
+			}
 	if (strcmp(argv[1], "check-config") == 0) {
 		rc = cli_check_config(opt_config, argc - 1, argv + 1);
 		goto out;

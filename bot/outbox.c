@@ -9,6 +9,7 @@
  * and never changed).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
@@ -29,6 +30,8 @@
 #define OUTBOX_FIRST_DELAY 60
 #define OUTBOX_MAX_DELAY 3600
 #define OUTBOX_GIVE_UP (5 * 24 * 3600)
+/* A kept SMTP connection unused for longer is closed and made anew. */
+#define OUTBOX_SMTP_IDLE (30 * G_USEC_PER_SEC)
 
 struct retry {
 	int attempts;
@@ -41,11 +44,83 @@ struct flush {
 	GHashTable *retry;          /* name -> struct retry * */
 	gboolean retry_dirty;
 	gboolean deliver_dir_ok;
-	struct smtp *smtp;          /* opened at the first SMTP mail */
+	gboolean moved_sent, moved_failed;  /* directories to sync at the end */
+	struct smtp *smtp;          /* opened at the first SMTP mail, or kept */
 	GHashTable *bounced;        /* lowercased addresses not to mail any more */
 	gint64 now;
 	struct outbox_stats *st;
 };
+
+/*
+ * One SMTP connection kept from one flush to the next: a drain flushes
+ * after every batch, the daemon after every mail it answers, and each new
+ * connection costs a handshake (TLS and AUTH included).  It is only reused
+ * for the same configuration (same object, same settings: a reloaded one
+ * gets a new connection), closed after OUTBOX_SMTP_IDLE unused, and at
+ * exit (QUIT).  libcurl itself opens a new connection when the server has
+ * closed the old one meanwhile.
+ */
+static struct {
+	struct smtp *smtp;
+	const struct config *cfg;
+	char *key;                  /* hash of the settings it was made with */
+	gint64 used;                /* monotonic time of its last flush */
+} outbox_kept;
+
+static char *outbox_smtp_key(const struct config *cfg)
+{
+	char *all = g_strdup_printf("%s\n%s\n%s\n%s\n%d\n%s\n%d\n%s\n%s",
+				    cfg->smtp_url ? cfg->smtp_url : "",
+				    cfg->smtp_user ? cfg->smtp_user : "",
+				    cfg->smtp_password ? cfg->smtp_password : "",
+				    cfg->smtp_ca_file ? cfg->smtp_ca_file : "", cfg->smtp_local,
+				    cfg->smtp_helo ? cfg->smtp_helo : "", cfg->smtp_timeout,
+				    cfg->msgid_domain ? cfg->msgid_domain : "",
+				    cfg->list_address ? cfg->list_address : "");
+	char *key = util_sha256_hex(all, strlen(all));
+
+	g_free(all);
+	return key;
+}
+
+static void outbox_kept_drop(void)
+{
+	smtp_free(outbox_kept.smtp);
+	g_free(outbox_kept.key);
+	memset(&outbox_kept, 0, sizeof outbox_kept);
+}
+
+/* The kept connection when it was made for cfg (transfer full), else NULL. */
+static struct smtp *outbox_kept_take(const struct config *cfg)
+{
+	struct smtp *s = NULL;
+	char *key;
+
+	if (!outbox_kept.smtp)
+		return NULL;
+	key = outbox_smtp_key(cfg);
+	if (outbox_kept.cfg == cfg && strcmp(outbox_kept.key, key) == 0 &&
+	    g_get_monotonic_time() - outbox_kept.used <= OUTBOX_SMTP_IDLE)
+		s = g_steal_pointer(&outbox_kept.smtp);
+	outbox_kept_drop();
+	g_free(key);
+	return s;
+}
+
+static void outbox_kept_put(const struct config *cfg, struct smtp *s)
+{
+	static gboolean registered;
+
+	outbox_kept_drop();
+	outbox_kept.smtp = s;
+	outbox_kept.cfg = cfg;
+	outbox_kept.key = outbox_smtp_key(cfg);
+	outbox_kept.used = g_get_monotonic_time();
+	if (!registered) {
+		atexit(outbox_kept_drop);
+		registered = TRUE;
+	}
+}
 
 GBytes *outbox_format(const char *from, const char *rcpt, const char *msg, gsize len)
 {
@@ -256,6 +331,7 @@ static int outbox_fail(struct flush *f, const char *name, const char *reason, GS
 	int rc;
 
 	rc = util_write_atomic(path, text, strlen(text), err);
+	f->moved_failed = TRUE;
 	if (rc == 0)
 		rc = outbox_move(f->new_dir, f->failed_dir, name, err);
 	if (rc == 0 && g_hash_table_remove(f->retry, name))
@@ -375,12 +451,15 @@ static int outbox_one(struct flush *f, const char *name, gboolean *stop, GString
 		status = SMTP_SENT;
 	} else {
 		if (!f->smtp)
+			f->smtp = outbox_kept_take(f->cfg);
+		if (!f->smtp)
 			f->smtp = smtp_new(f->cfg);
 		status = smtp_send(f->smtp, from, rcpt, msg, msg_len, why);
 	}
 
 	switch (status) {
 	case SMTP_SENT:
+		f->moved_sent = TRUE;
 		if (outbox_move(f->new_dir, f->sent_dir, name, err) < 0)
 			goto out;
 		if (g_hash_table_remove(f->retry, name))
@@ -446,10 +525,15 @@ int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err
 	}
 	rc = 0;
 out:
+	/* A connection that failed is not kept: the next flush starts anew. */
+	if (f.smtp && rc == 0 && !stop)
+		outbox_kept_put(cfg, g_steal_pointer(&f.smtp));
 	smtp_free(f.smtp);
-	if (util_fsync_dir(f.sent_dir, rc < 0 ? NULL : err) < 0 ||
-	    util_fsync_dir(f.failed_dir, rc < 0 ? NULL : err) < 0 ||
-	    util_fsync_dir(f.new_dir, rc < 0 ? NULL : err) < 0)
+	/* Only directories whose entries changed need syncing. */
+	if ((f.moved_sent && util_fsync_dir(f.sent_dir, rc < 0 ? NULL : err) < 0) ||
+	    (f.moved_failed && util_fsync_dir(f.failed_dir, rc < 0 ? NULL : err) < 0) ||
+	    ((f.moved_sent || f.moved_failed) &&
+	     util_fsync_dir(f.new_dir, rc < 0 ? NULL : err) < 0))
 		rc = -1;
 	if (outbox_retry_save(&f, rc < 0 ? NULL : err) < 0)
 		rc = -1;

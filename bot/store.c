@@ -31,14 +31,46 @@ store_lock(struct store *st, GString *err)
 	return rc;
 }
 
+/* A NUL in a line file (damage: a crash can leave zeros in a file) must
+ * not hide the lines after it: it ends the line instead. */
 static void
-load_processed(struct store *st)
+nul_to_lf(char *data, gsize len)
+{
+	for (char *p = data; (p = memchr(p, '\0', len - (gsize)(p - data))) != NULL; )
+		*p = '\n';
+}
+
+/* Keys are appended as whole lines: a last line without its LF (damage)
+ * gets one, or the next key would join it and be lost. */
+static int
+end_last_line(const char *path, const char *data, gsize len, GString *err)
+{
+	int fd, rc = 0;
+
+	if (len == 0 || data[len - 1] == '\n')
+		return 0;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 || write(fd, "\n", 1) != 1)
+		rc = fail(err, "%s: %s", path, g_strerror(errno));
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = fail(err, "%s: %s", path, g_strerror(errno));
+	return rc;
+}
+
+static int
+load_processed(struct store *st, GString *err)
 {
 	char *path = g_build_filename(st->dir, "processed", NULL);
 	char *data = NULL;
+	gsize len;
+	int rc = 0;
 
-	if (util_read_file(path, 0, &data, NULL, NULL) == 0) {
-		char **keys = g_strsplit(data, "\n", -1);
+	if (util_read_file(path, 0, &data, &len, NULL) == 0) {
+		char **keys;
+
+		rc = end_last_line(path, data, len, err);
+		nul_to_lf(data, len);
+		keys = g_strsplit(data, "\n", -1);
 
 		for (int i = 0; keys[i]; i++) {
 			char *tab = strchr(keys[i], '\t');
@@ -54,6 +86,7 @@ load_processed(struct store *st)
 	}
 	g_free(data);
 	g_free(path);
+	return rc;
 }
 
 static int
@@ -82,8 +115,10 @@ load_mc(struct store *st, const char *name, GString *err)
 		mc_free(mc);
 		goto out;
 	}
-	if (util_read_file(rpath, MC_FILE_MAX, &rdata, NULL, NULL) == 0)
+	if (util_read_file(rpath, MC_FILE_MAX, &rdata, &len, NULL) == 0) {
+		nul_to_lf(rdata, len);
 		rsvps_parse(mc, rdata);
+	}
 	store_install(st, mc);
 	if (mc->id >= st->next_id)
 		st->next_id = mc->id + 1;
@@ -139,8 +174,8 @@ cmp_mc(gconstpointer a, gconstpointer b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-int
-store_open(const char *state_dir, struct store **out, GString *err)
+static int
+store_open_mode(const char *state_dir, gboolean readonly, struct store **out, GString *err)
 {
 	struct store *st = g_new0(struct store, 1);
 	static const char *const dirs[] = { "mc", "journal", "outbox/new", "outbox/sent",
@@ -149,6 +184,7 @@ store_open(const char *state_dir, struct store **out, GString *err)
 	*out = NULL;
 	st->dir = g_strdup(state_dir);
 	st->lock_fd = -1;
+	st->readonly = readonly;
 	st->next_id = 1;
 	st->processed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	st->mcs = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
@@ -156,30 +192,45 @@ store_open(const char *state_dir, struct store **out, GString *err)
 	st->by_slug = g_hash_table_new(g_str_hash, g_str_equal);
 	st->by_thread = g_hash_table_new(g_str_hash, g_str_equal);
 	store_pending_init(st);
-	if (util_mkdirs(state_dir, err) < 0 || store_lock(st, err) < 0)
-		goto bad;
-	for (int i = 0; dirs[i]; i++) {
-		char *d = g_build_filename(state_dir, dirs[i], NULL);
-		int rc = util_mkdirs(d, err);
+	if (!readonly) {
+		if (util_mkdirs(state_dir, err) < 0 || store_lock(st, err) < 0)
+			goto bad;
+		for (int i = 0; dirs[i]; i++) {
+			char *d = g_build_filename(state_dir, dirs[i], NULL);
+			int rc = util_mkdirs(d, err);
 
-		g_free(d);
-		if (rc < 0)
+			g_free(d);
+			if (rc < 0)
+				goto bad;
+		}
+		if (journal_replay(st, err) < 0)
 			goto bad;
 	}
-	if (journal_replay(st, err) < 0)
+	if (load_processed(st, err) < 0)
 		goto bad;
-	load_processed(st);
 	if (load_mcs(st, err) < 0)
 		goto bad;
 	g_ptr_array_sort(st->mcs, cmp_mc);
 	load_next_id(st);
-	log_debug(LOG_AREA_STORE, "store %s: %u MCs, %u processed mails", state_dir,
-		  st->mcs->len, g_hash_table_size(st->processed));
+	log_debug(LOG_AREA_STORE, "store %s: %u MCs, %u processed mails%s", state_dir,
+		  st->mcs->len, g_hash_table_size(st->processed), readonly ? " (read-only)" : "");
 	*out = st;
 	return 0;
 bad:
 	store_close(st);
 	return -1;
+}
+
+int
+store_open(const char *state_dir, struct store **out, GString *err)
+{
+	return store_open_mode(state_dir, FALSE, out, err);
+}
+
+int
+store_open_readonly(const char *state_dir, struct store **out, GString *err)
+{
+	return store_open_mode(state_dir, TRUE, out, err);
 }
 
 void

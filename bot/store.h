@@ -53,6 +53,15 @@ struct txn;
 
 /* Lock, replay the journal, read everything.  Fatal problems return -1. */
 int store_open(const char *state_dir, struct store **out, GString *err);
+
+/*
+ * Read everything without the lock, next to a running daemon: for list,
+ * show, export and parse.  Every file is replaced atomically, so each is
+ * read whole, old or new; a change still in the journal is not seen yet.
+ * A state directory that does not exist yet reads as an empty store.
+ * Committing a transaction on such a store fails.
+ */
+int store_open_readonly(const char *state_dir, struct store **out, GString *err);
 void store_close(struct store *st);
 
 const char *store_dir(const struct store *st);

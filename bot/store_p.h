@@ -9,6 +9,7 @@
 struct store {
 	char *dir;
 	int lock_fd;
+	gboolean readonly;          /* store_open_readonly: no lock, no journal, no commits */
 	GHashTable *processed;      /* key -> folder name */
 	GPtrArray *mcs;             /* struct mc *, ordered by id, owns them */
 	GHashTable *by_id;          /* GINT_TO_POINTER(id) -> struct mc * (borrowed) */

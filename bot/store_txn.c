@@ -190,8 +190,8 @@ txn_processed(struct txn *t, const char *key)
 }
 
 /* Our own relative paths only: plain components, no "..", no leading '/'. */
-static void
-check_relpath(const char *rel)
+static gboolean
+relpath_ok(const char *rel)
 {
 	char **parts = g_strsplit(rel, "/", -1);
 	gboolean ok = rel[0] != '\0';
@@ -202,7 +202,13 @@ check_relpath(const char *rel)
 			ok = g_ascii_isalnum(*p) || strchr("._-", *p);
 	}
 	g_strfreev(parts);
-	if (!ok)
+	return ok;
+}
+
+static void
+check_relpath(const char *rel)
+{
+	if (!relpath_ok(rel))
 		g_error("store: \"%s\" is not a state file name", rel);
 }
 
@@ -489,6 +495,8 @@ store_flush(struct store *st, GString *err)
 
 	if (st->pending->len == 0)
 		return 0;
+	if (st->readonly)
+		return fail(err, "%s: opened read-only", st->dir);
 	jdir = g_build_filename(st->dir, "journal", NULL);
 	jpath = g_strdup_printf("%s/%" G_GUINT64_FORMAT, jdir, ++st->journal_seq);
 	j = journal_format(st->pending);
@@ -569,7 +577,8 @@ replay_one(struct store *st, const char *path, GString *err)
 			n = G_MAXUINT64;
 		}
 		g_strfreev(f);
-		if (n > (guint64)(end - p) || strstr(op->rel ? op->rel : "..", "..") || !op->rel)
+		/* the data, then its LF, inside the file; a name we could have written */
+		if (n >= (guint64)(end - p) || p[n] != '\n' || !op->rel || !relpath_ok(op->rel))
 			goto torn;
 		op->data = g_bytes_new(p, n);
 		p += n + 1;

@@ -281,26 +281,46 @@ is_mc_word(const char *w)
 	return FALSE;
 }
 
+/* Split s in place into its runs of [a-z0-9] (pointers into s).  A
+ * plain scan: slugs are made for every MC on every lookup by title. */
+static GPtrArray *
+slug_words(char *s)
+{
+	GPtrArray *w = g_ptr_array_new();
+	char *p = s;
+
+	while (*p) {
+		while (*p && !g_ascii_islower(*p) && !g_ascii_isdigit(*p))
+			*p++ = '\0';
+		if (*p)
+			g_ptr_array_add(w, p);
+		while (g_ascii_islower(*p) || g_ascii_isdigit(*p))
+			p++;
+	}
+	return w;
+}
+
 char *
 util_slugify(const char *title, size_t max)
 {
-	char *ascii = g_str_to_ascii(title ? title : "", "C");
-	char *low = g_ascii_strdown(ascii, -1);
-	char **words = g_regex_split_simple("[^a-z0-9]+", low, 0, 0);
+	const char *t = title ? title : "";
+	char *ascii = g_str_is_ascii(t) ? NULL : g_str_to_ascii(t, "C");
+	char *low = g_ascii_strdown(ascii ? ascii : t, -1);
+	GPtrArray *words = slug_words(low);
 	GString *out = g_string_new(NULL);
-	int n = (int)g_strv_length(words);
+	guint n = words->len;
 
-	/* Drop trailing "MC" / "microconference" words and empty pieces. */
-	while (n > 0 && (words[n - 1][0] == '\0' || is_mc_word(words[n - 1])))
+	/* Drop trailing "MC" / "microconference" words. */
+	while (n > 0 && is_mc_word(words->pdata[n - 1]))
 		n--;
-	for (int i = 0; i < n; i++) {
-		if (words[i][0] == '\0')
-			continue;
-		if (out->len && out->len + 1 + strlen(words[i]) > max)
+	for (guint i = 0; i < n; i++) {
+		const char *w = words->pdata[i];
+
+		if (out->len && out->len + 1 + strlen(w) > max)
 			break;
 		if (out->len)
 			g_string_append_c(out, '-');
-		g_string_append(out, words[i]);
+		g_string_append(out, w);
 	}
 	if (out->len > max)
 		g_string_truncate(out, max);
@@ -308,7 +328,7 @@ util_slugify(const char *title, size_t max)
 		g_string_truncate(out, out->len - 1);
 	if (out->len == 0)
 		g_string_assign(out, "mc");
-	g_strfreev(words);
+	g_ptr_array_free(words, TRUE);
 	g_free(low);
 	g_free(ascii);
 	return g_string_free(out, FALSE);

@@ -93,7 +93,11 @@ bounce_block(GHashTable *fields, GPtrArray *out)
 	r->addr = orig ? orig : fin;
 	if (orig)
 		g_free(fin);
-	r->action = g_ascii_strdown(action ? action : "", -1);
+	/* The action word, without a comment: "failed (permanent)" is "failed". */
+	action = action ? action : "";
+	action += strspn(action, " \t");
+	r->action = g_ascii_strdown(action, (gssize)strspn(action, "abcdefghijklmnopqrstuvwxyz"
+							     "ABCDEFGHIJKLMNOPQRSTUVWXYZ-"));
 	r->status = bounce_status(g_hash_table_lookup(fields, "status"));
 	g_ptr_array_add(out, r);
 }
@@ -101,10 +105,13 @@ bounce_block(GHashTable *fields, GPtrArray *out)
 void
 bounce_parse_status(const char *text, gsize len, GPtrArray *out)
 {
-	char *copy = g_strndup(text, MIN(len, BOUNCE_MAX_TEXT));
-	char **lines, *last = NULL;
-	GHashTable *fields = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	char *copy, **lines, *last = NULL;
+	GHashTable *fields;
 
+	if (text == NULL || len == 0)
+		return;         /* an empty part: GMime gives no buffer */
+	copy = g_strndup(text, MIN(len, BOUNCE_MAX_TEXT));
+	fields = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_strdelimit(copy, "\r", ' ');
 	lines = g_strsplit(copy, "\n", -1);
 	for (int i = 0; lines[i]; i++) {
@@ -119,9 +126,10 @@ bounce_parse_status(const char *text, gsize len, GPtrArray *out)
 		}
 		if ((l[0] == ' ' || l[0] == '\t') && last) {
 			char *v = g_hash_table_lookup(fields, last);
-			char *joined = g_strconcat(v, " ", g_strstrip(l), NULL);
+			char *joined = g_strconcat(v, *v ? " " : "", g_strstrip(l), NULL);
 
-			g_hash_table_replace(fields, g_strdup(last), joined);
+			/* insert, not replace: the table keeps the key last points to */
+			g_hash_table_insert(fields, g_strdup(last), joined);
 			continue;
 		}
 		colon = strchr(l, ':');

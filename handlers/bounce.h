@@ -22,7 +22,8 @@
 
 struct bounce_rcpt {
 	char *addr;         /* Original-Recipient when it is an address, else Final-Recipient */
-	char *action;       /* lowercased: "failed", "delayed", "delivered", ... or "" */
+	char *action;       /* the action word lowercased, without comment: "failed",
+	                       "delayed", "delivered", ... or "" */
 	char *status;       /* "5.1.1", or "" when absent or malformed */
 };
 

@@ -12,17 +12,6 @@
 #include "../bot/util.h"
 #include "command_p.h"
 
-static const char *
-domain_of(const struct config *cfg)
-{
-	const char *at;
-
-	if (cfg->msgid_domain)
-		return cfg->msgid_domain;
-	at = strrchr(cfg->list_address, '@');
-	return at ? at + 1 : "localhost";
-}
-
 /* The values every mail may use, under the caller's own. */
 static GHashTable *
 all_vars(const struct ctx *c, GHashTable *vars, const char *rcpt_name)
@@ -73,7 +62,7 @@ cmd_mail(struct ctx *c, struct txn *t, const char *tpl, GHashTable *vars, const 
 	cm.body = body;
 	cm.auto_submitted = "auto-generated";
 	cm.msgid_seed = seed;
-	cm.msgid_domain = domain_of(c->cfg);
+	cm.msgid_domain = c->cfg->msgid_domain;
 	cm.date = c->now;
 	cm.x_loop = c->cfg->list_address;
 	if ((msg = compose_build(&cm)) != NULL) {

@@ -114,7 +114,8 @@ load_settings(const struct store *st, struct org_state *o)
 	for (int i = 0; lines[i]; i++) {
 		if (strcmp(lines[i], "cfp: closed") == 0)
 			o->cfp_closed = TRUE;
-		else if (g_str_has_prefix(lines[i], "deadline: ") && lines[i][10])
+		else if (g_str_has_prefix(lines[i], "deadline: ") && lines[i][10] &&
+			 o->deadline == NULL)   /* the first counts, as in command_deadline */
 			o->deadline = util_clean_line(lines[i] + 10, ORG_LINE_MAX);
 	}
 	g_strfreev(lines);

@@ -35,17 +35,6 @@ tagged_subject(const struct config *cfg, int mc_id, const char *subject)
 	return g_strdup_printf("[%s] %s", cfg->tag, subject);
 }
 
-static const char *
-msgid_domain(const struct config *cfg)
-{
-	const char *at;
-
-	if (cfg->msgid_domain)
-		return cfg->msgid_domain;
-	at = strrchr(cfg->list_address, '@');
-	return at ? at + 1 : "localhost";
-}
-
 int
 reply_queue(struct ctx *c, struct txn *t, const struct mail *m, const char *kind,
 	    const char *tpl_name, GHashTable *vars, int mc_id, GString *err)
@@ -91,7 +80,7 @@ reply_queue(struct ctx *c, struct txn *t, const struct mail *m, const char *kind
 	cm.references = m->references;
 	cm.auto_submitted = "auto-replied";
 	cm.msgid_seed = seed;
-	cm.msgid_domain = msgid_domain(c->cfg);
+	cm.msgid_domain = c->cfg->msgid_domain;
 	cm.date = c->now;
 	cm.x_loop = c->cfg->list_address;
 	msg = compose_build(&cm);
@@ -129,7 +118,7 @@ char *
 reply_message_id(const struct ctx *c, const struct mail *m, const char *kind)
 {
 	char *seed = g_strdup_printf("%s/%s", m->key, kind);
-	char *id = compose_message_id(seed, msgid_domain(c->cfg));
+	char *id = compose_message_id(seed, c->cfg->msgid_domain);
 
 	g_free(seed);
 	return id;

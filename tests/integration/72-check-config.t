@@ -111,6 +111,7 @@ like "$OUT" "^$T/cred.conf:6: \[imap\] password_file: \\$\{CREDENTIALS_DIRECTORY
 mkdir -p "$T/creds" && (umask 077 && echo s3cret-cred >"$T/creds/imap-password")
 OUT=$(cd "$TOP" && CREDENTIALS_DIRECTORY=$T/creds "$MCBOT" --config "$T/cred.conf" check-config 2>&1)
 is "$?" 0 "with \$CREDENTIALS_DIRECTORY set (as LoadCredential= does): passes" || diag "$OUT"
+mkdir -p "$T/st"
 OUT=$(cd "$TOP" && env -u CREDENTIALS_DIRECTORY "$MCBOT" --config "$T/cred.conf" list 2>&1)
 is "$?" 0 "list needs no credentials" || diag "$OUT"
 sed -i 's|/imap-password|/../imap-password|' "$T/cred.conf"

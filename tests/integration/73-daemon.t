@@ -92,6 +92,10 @@ ok $? "a mail is answered" || diag_file "$T/daemon.log"
 like "$(grep 'help-1@' "$T/daemon.log")" '^<6>mcbot: mail help-1@test.example from user1@test.example: help: help, to done$' \
 	"it is logged with a journald prefix, Message-ID, sender, kind, outcome and folder"
 is "$(grep -c 'help-1@test.example' "$T/daemon.log")" 1 "... once"
+out=$(cd "$T" && "$MCBOT" --config "$T/mcbot.conf" export --format json 2>&1)
+ok $? "export works next to the running daemon" || diag "$out"
+out=$(cd "$T" && "$MCBOT" --config "$T/mcbot.conf" list 2>&1)
+ok $? "... and so does list" || diag "$out"
 sleep 3
 n=$(grep -cx WATCHDOG=1 "$T/notify.log")
 ok "$([ "$n" -ge 3 ]; echo $?)" "the watchdog is fed while idle ($n pings)"
@@ -157,6 +161,7 @@ echo "smtp: 550 5.1.1 mailbox unavailable" >"$T/state/outbox/failed/$name.reason
 out=$("$MCBOT" --config "$T/mcbot.conf" outbox 2>&1)
 like "$out" "^failed \(1\):" "outbox lists the failed mail"
 like "$out" "550 5.1.1 mailbox unavailable" "... with its reason"
+like "$out" "^held for release \(0\):" "... and the mails held for release"
 like "$out" "to user[0-9]*@test.example: \[LPC\]" "... its recipient and subject"
 out=$("$MCBOT" --config "$T/mcbot.conf" outbox retry "$name" 2>&1)
 ok $? "outbox retry NAME" || diag "$out"

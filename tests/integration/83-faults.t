@@ -10,6 +10,8 @@
 #     5xx moved to outbox/failed with its reason, a connection lost after
 #     the final dot retried with the same Message-ID, giving up after
 #     five days.
+#  E. The mailbox deleted and restored (new UIDVALIDITY, new UIDs), between
+#     runs and under a running daemon: no mail is handled twice.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/stack.sh"
 . "$(dirname "$0")/../lib/faults.sh"
@@ -223,4 +225,48 @@ ok "$([ -f "$SD/outbox/failed/$n4" ]; echo $?)" "after five days of 4xx: outbox/
 like "$(cat "$SD/outbox/failed/$n4.reason" 2>/dev/null)" "gave up after 2 attempts" \
 	"... saying it gave up"
 faults_sink_stop
+
+# --- E: a new UIDVALIDITY: nothing is handled again -----------------------
+ES=$W/stateE
+mcbot_conf "$W/e.conf" -smtp.user -smtp.password_file digest.enabled=false imap.mailbox=cfp \
+	store.state_dir="$ES" smtp.deliver=folder smtp.folder="$W/e-delivered" \
+	daemon.poll_interval=30
+faults_help_mails "$W/e" e faults-e.example 5
+uidvalidity() { stack__doveadm -f tab mailbox status -u "$BOT_USER" uidvalidity cfp | sed -n "2s/.*\t//p"; }
+answered() { find "$W/e-delivered" -type f 2>/dev/null | wc -l; }
+mbox_append "$BOT_USER" cfp "$W"/e/e-{1,2,3}.eml
+v1=$(uidvalidity)
+"$MCBOT" --config "$W/e.conf" once 2>"$W/e1.log"
+ok $? "three mails in mailbox cfp handled" || diag_file "$W/e1.log"
+is "$(answered)" 3 "... and answered"
+# Restored from a backup: the same mails and a new one, new UIDs.
+stack__doveadm mailbox delete -u "$BOT_USER" cfp
+mbox_append "$BOT_USER" cfp "$W"/e/e-{1,2,3,4}.eml
+v2=$(uidvalidity)
+isnt "$v2" "$v1" "the recreated mailbox has a new UIDVALIDITY ($v1 -> $v2)"
+"$MCBOT" --config "$W/e.conf" once 2>"$W/e2.log"
+ok $? "mcbot once on the recreated mailbox" || diag_file "$W/e2.log"
+is "$(answered)" 4 "only the new mail is answered"
+is "$(mbox_count "$BOT_USER" cfp)" 0 "the mails seen before leave the mailbox again"
+like "$(cat "$W/e2.log")" "4 mails: 1 done.* 3 already processed" "... as already processed"
+# The same under a daemon waiting in IDLE on that mailbox.
+faults_mcbot_bg "$W/e-run.log" --trace imap --config "$W/e.conf" run
+e_daemon=$FAULTS_MCBOT_PID
+e_idle() { tail -n1 "$W/e-run.log" | grep -q "IDLE for at most"; }
+faults_wait 20 e_idle
+ok $? "the daemon waits in IDLE on cfp"
+v2=$(uidvalidity)
+stack__doveadm mailbox delete -u "$BOT_USER" cfp
+mbox_append "$BOT_USER" cfp "$W"/e/e-{1,2,3,4,5}.eml
+v3=$(uidvalidity)
+e_done() { [ "$(answered)" -ge 5 ] && [ "$(mbox_count "$BOT_USER" cfp)" = 0 ]; }
+faults_wait 60 e_done
+ok $? "the daemon recovers (UIDVALIDITY $v2 -> $v3) and handles the new mail" ||
+	diag_file "$W/e-run.log"
+is "$(answered)" 5 "... answering only the new one"
+is "$(grep -c 'mail e-[1-4]@faults-e.example from' "$W/e-run.log")" 0 \
+	"... none of the others handled again"
+is "$(cut -f1 "$ES/processed" | sort | uniq -d | wc -l)" 0 "none processed twice"
+faults_stop "$e_daemon"
+is "$?" 0 "the daemon stops cleanly"
 done_testing

@@ -65,8 +65,12 @@ test_marker(void)
 	g_assert_nonnull(strstr(m, "mcbot-parsing 1\nid new/1:2,\\nodd\\tname\nsize 42\ndeaths 0\n"));
 	g_free(m);
 	guard_end();
-	g_assert_null(marker(dir));
+	m = marker(dir);
+	g_assert_true(m[0] == '-');  /* no parse in progress */
+	g_free(m);
 	guard_end();                /* twice is harmless */
+	guard_open(dir);            /* an empty marker names nothing */
+	g_assert_false(guard_poisoned(&it, NULL));
 
 	/* a process died while parsing it (no verdict): reopen reads that */
 	guard_begin(&it, 5);

@@ -155,6 +155,33 @@ test_lock(void)
 	g_free(dir);
 }
 
+/* Readers work next to the locked writer, and cannot commit. */
+static void
+test_readonly(void)
+{
+	char *dir = tmpdir();
+	struct store *st = open_ok(dir), *ro = NULL;
+	GString *err = g_string_new(NULL);
+	struct txn *t;
+
+	add_mc(st, "Android MC", "<k1@x>");
+	g_assert_cmpint(store_open_readonly(dir, &ro, err), ==, 0);
+	check_mc(ro);
+	t = txn_new(ro);
+	txn_processed(t, "<k2@x>");
+	g_assert_cmpint(txn_commit(t, err), ==, -1);
+	g_assert_nonnull(strstr(err->str, "read-only"));
+	txn_free(t);
+	store_close(ro);
+	g_assert_cmpint(store_open_readonly("/nonexistent/mcbot", &ro, err), ==, 0);
+	g_assert_cmpuint(store_mcs(ro)->len, ==, 0);
+	store_close(ro);
+	store_close(st);
+	g_string_free(err, TRUE);
+	rmtree(dir);
+	g_free(dir);
+}
+
 static char *
 read_all(const char *dir, const char *rel)
 {
@@ -264,6 +291,7 @@ main(int argc, char **argv)
 	g_test_add_func("/store/commit-and-reopen", test_commit_and_reopen);
 	g_test_add_func("/store/slugs-unique", test_slugs_unique);
 	g_test_add_func("/store/lock", test_lock);
+	g_test_add_func("/store/readonly", test_readonly);
 	g_test_add_func("/store/crash-every-step", test_crash_every_step);
 	g_test_add_func("/store/torn-journal", test_torn_journal_dropped);
 	g_test_add_func("/store/journal-path-escape", test_journal_path_escape_refused);

@@ -1,0 +1,262 @@
+/* Unit tests for bot/limits_reply.c: the per-sender cap, the outbox brake,
+ * hard bounces and the daily counters, on a real store in a temporary
+ * directory. */
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "bot/config.h"
+#include "bot/limits_reply.h"
+#include "bot/store.h"
+
+#define DAY0 1767258000         /* 2026-01-01 09:00 UTC */
+
+struct env {
+	char *dir;
+	struct store *st;
+	struct config *cfg;
+};
+
+static void
+rm_rf(const char *path)
+{
+	GDir *d = g_dir_open(path, 0, NULL);
+	const char *name;
+
+	if (d) {
+		while ((name = g_dir_read_name(d))) {
+			char *p = g_build_filename(path, name, NULL);
+
+			rm_rf(p);
+			g_free(p);
+		}
+		g_dir_close(d);
+		g_rmdir(path);
+	} else {
+		g_unlink(path);
+	}
+}
+
+static void
+env_open(struct env *e)
+{
+	GString *err = g_string_new(NULL);
+
+	e->dir = g_dir_make_tmp("mcbot-limits-XXXXXX", NULL);
+	g_assert_nonnull(e->dir);
+	g_assert_cmpint(store_open(e->dir, &e->st, err), ==, 0);
+	e->cfg = config_defaults();
+	g_free(e->cfg->state_dir);
+	e->cfg->state_dir = g_strdup(e->dir);
+	g_string_free(err, TRUE);
+}
+
+static void
+env_close(struct env *e)
+{
+	store_close(e->st);
+	config_free(e->cfg);
+	rm_rf(e->dir);
+	g_free(e->dir);
+}
+
+static void
+commit(struct txn *t)
+{
+	GString *err = g_string_new(NULL);
+
+	g_assert_cmpint(txn_commit(t, err), ==, 0);
+	txn_free(t);
+	g_string_free(err, TRUE);
+}
+
+static char *
+read_rel(const struct env *e, const char *rel)
+{
+	char *p = g_build_filename(e->dir, rel, NULL), *data = NULL;
+
+	if (!g_file_get_contents(p, &data, NULL, NULL))
+		data = NULL;
+	g_free(p);
+	return data;
+}
+
+static void
+test_sender_cap(void)
+{
+	struct env e;
+
+	env_open(&e);
+	e.cfg->max_replies_per_sender_day = 2;
+	for (int i = 0; i < 2; i++) {
+		struct txn *t = txn_new(e.st);
+
+		g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "Ann@Example.org"));
+		limits_reply_note(t, e.st, DAY0, "Ann@Example.org");
+		/* Staged changes count at once, for the next mail of a batch. */
+		txn_stage(t);
+		txn_free(t);
+	}
+	g_assert_cmpstr(limits_reply_refusal(e.cfg, e.st, DAY0, "ann@example.org"), ==,
+			"sender-cap");
+	g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "bob@example.org"));
+	/* The next UTC day starts again; 0 turns the cap off. */
+	g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0 + 86400, "ann@example.org"));
+	e.cfg->max_replies_per_sender_day = 0;
+	g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "ann@example.org"));
+	e.cfg->max_replies_per_sender_day = 2;
+	g_assert_cmpint(store_flush(e.st, NULL), ==, 0);
+	{
+		char *data = read_rel(&e, "limits/replies/2026-01-01");
+
+		g_assert_cmpstr(data, ==, "ann@example.org\nann@example.org\n");
+		g_free(data);
+	}
+	/* Organizers have no cap. */
+	e.cfg->organizers = g_new0(char *, 2);
+	e.cfg->organizers[0] = g_strdup("ann@example.org");
+	g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "ann@example.org"));
+	env_close(&e);
+}
+
+static void
+test_prune(void)
+{
+	struct env e;
+	struct txn *t;
+	char *data;
+
+	env_open(&e);
+	t = txn_new(e.st);
+	limits_reply_note(t, e.st, DAY0 - 2 * 86400, "a@example.org");
+	commit(t);
+	t = txn_new(e.st);
+	limits_reply_note(t, e.st, DAY0 - 86400, "a@example.org");
+	commit(t);
+	data = read_rel(&e, "limits/replies/2025-12-30");
+	g_assert_cmpstr(data, ==, "a@example.org\n");
+	g_free(data);
+	/* The first reply of a day removes the files older than yesterday. */
+	t = txn_new(e.st);
+	limits_reply_note(t, e.st, DAY0, "a@example.org");
+	commit(t);
+	data = read_rel(&e, "limits/replies/2025-12-30");
+	g_assert_null(data);
+	data = read_rel(&e, "limits/replies/2025-12-31");
+	g_assert_cmpstr(data, ==, "a@example.org\n");
+	g_free(data);
+	env_close(&e);
+}
+
+static void
+test_counters(void)
+{
+	struct env e;
+	struct txn *t;
+	char *data;
+
+	env_open(&e);
+	t = txn_new(e.st);
+	limits_reply_count(t, e.st, LIMITS_DROPPED_FILE, DAY0, "list");
+	txn_stage(t);
+	txn_free(t);
+	t = txn_new(e.st);
+	limits_reply_count(t, e.st, LIMITS_DROPPED_FILE, DAY0, "list");
+	limits_reply_count(t, e.st, LIMITS_WITHHELD_FILE, DAY0, "sender-cap");
+	txn_stage(t);
+	txn_free(t);
+	t = txn_new(e.st);
+	limits_reply_count(t, e.st, LIMITS_DROPPED_FILE, DAY0 + 86400, "odd\treason\nx");
+	commit(t);
+	data = read_rel(&e, LIMITS_DROPPED_FILE);
+	g_assert_cmpstr(data, ==, "2026-01-01\tlist\t2\n2026-01-02\todd-reason-x\t1\n");
+	g_free(data);
+	data = read_rel(&e, LIMITS_WITHHELD_FILE);
+	g_assert_cmpstr(data, ==, "2026-01-01\tsender-cap\t1\n");
+	g_free(data);
+	env_close(&e);
+}
+
+static void
+test_bounces(void)
+{
+	struct env e;
+	struct txn *t = NULL;
+	GHashTable *set;
+	char *data;
+
+	env_open(&e);
+	e.cfg->max_hard_bounces = 2;
+	t = txn_new(e.st);
+	limits_reply_bounce(t, DAY0, "Gone@Example.NET", "5.1.1");
+	limits_reply_bounce(t, DAY0, "not an address", "5.1.1");
+	limits_reply_bounce(t, DAY0, "x@example.net", "5.1.1\tbad\n");
+	commit(t);
+	g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "gone@example.net"));
+	t = txn_new(e.st);
+	limits_reply_bounce(t, DAY0 + 1, "gone@example.net", NULL);
+	commit(t);
+	g_assert_cmpstr(limits_reply_refusal(e.cfg, e.st, DAY0, "GONE@example.net"), ==,
+			"hard-bounces");
+	data = read_rel(&e, LIMITS_BOUNCES_FILE);
+	g_assert_cmpstr(data, ==, "1767258000\tgone@example.net\t5.1.1\n"
+				  "1767258000\tx@example.net\t5.1.1_____\n"
+				  "1767258001\tgone@example.net\t5.0.0\n");
+	g_assert_cmpint(limits_reply_bounces_in(data, strlen(data), "gone@example.net"), ==, 2);
+	g_free(data);
+	set = limits_reply_bounced(e.dir, 2);
+	g_assert_cmpuint(g_hash_table_size(set), ==, 1);
+	g_assert_true(g_hash_table_contains(set, "gone@example.net"));
+	g_hash_table_unref(set);
+	set = limits_reply_bounced(e.dir, 0);
+	g_assert_cmpuint(g_hash_table_size(set), ==, 0);
+	g_hash_table_unref(set);
+	env_close(&e);
+}
+
+static void
+test_brake(void)
+{
+	struct env e;
+
+	env_open(&e);
+	e.cfg->outbox_brake = 2;
+	for (int i = 0; i < 3; i++) {
+		char *name = g_strdup_printf("q%d", i);
+		char *p = g_build_filename(e.dir, "outbox", "new", name, NULL);
+		char *dir = g_path_get_dirname(p);
+
+		g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+		if (i < 2)
+			g_assert_true(g_file_set_contents(p, "x", 1, NULL));
+		g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "a@example.org"));
+		if (i == 2) {
+			/* A temporary file is no queued mail; a third one is. */
+			char *tmp = g_strconcat(p, ".tmp", NULL);
+
+			g_assert_true(g_file_set_contents(tmp, "x", 1, NULL));
+			g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "a@example.org"));
+			g_assert_true(g_file_set_contents(p, "x", 1, NULL));
+			g_free(tmp);
+		}
+		g_free(dir);
+		g_free(p);
+		g_free(name);
+	}
+	g_assert_cmpstr(limits_reply_refusal(e.cfg, e.st, DAY0, "a@example.org"), ==,
+			"outbox-brake");
+	e.cfg->outbox_brake = 0;
+	g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "a@example.org"));
+	env_close(&e);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/limits-reply/sender-cap", test_sender_cap);
+	g_test_add_func("/limits-reply/prune", test_prune);
+	g_test_add_func("/limits-reply/counters", test_counters);
+	g_test_add_func("/limits-reply/bounces", test_bounces);
+	g_test_add_func("/limits-reply/brake", test_brake);
+	return g_test_run();
+}
