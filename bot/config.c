@@ -64,6 +64,7 @@ const struct config_key config_keys[] = {
 	{ "store", "state_dir", K_PATH, F(state_dir), 0, 0 },
 	{ "store", "templates_dir", K_PATH, F(templates_dir), 0, 0 },
 	{ "cfp", "deadline", K_TEXT, F(deadline), 0, 0 },
+	{ "rsvp", "states", K_TEXT, F(rsvp_states), 0, 0 },
 	{ "organizers", "addresses", K_ADDRS, F(organizers), 0, 0 },
 	{ "organizers", "authserv_id", K_HOST, F(authserv_id), 0, 0 },
 	{ "organizers", "received_by", K_HOST, F(received_by), 0, 0 },
@@ -184,6 +185,7 @@ config_free(struct config *c)
 	g_free(c->state_dir);
 	g_free(c->templates_dir);
 	g_free(c->deadline);
+	g_free(c->rsvp_states);
 	g_free(c->digest_timezone);
 	g_strfreev(c->organizers);
 	g_free(c->authserv_id);
@@ -469,6 +471,28 @@ config_check_organizers(struct config_load *ld, struct config *c)
 		c->received_by = g_strdup(c->authserv_id);
 }
 
+/* [rsvp] states: a comma list of MC states. */
+static void
+config_check_rsvp(struct config_load *ld, const struct config *c)
+{
+	static const char *const states[] = { "proposed", "accepted", "waitlisted", "rejected",
+					      "withdrawn", NULL };
+	char **items;
+
+	if (c->rsvp_states == NULL)
+		return;
+	items = g_strsplit(c->rsvp_states, ",", -1);
+	for (int i = 0; items[i]; i++) {
+		char *state = g_strstrip(items[i]);
+
+		if (!g_strv_contains(states, state))
+			config_error(ld, config_line(ld, "rsvp", "states"),
+				     "[rsvp] states: \"%s\" is not an MC state (proposed, accepted, "
+				     "waitlisted, rejected, withdrawn)", state);
+	}
+	g_strfreev(items);
+}
+
 /* Values that default to other values: computed once the file is read. */
 static void
 config_derive(struct config_load *ld, struct config *c)
@@ -519,6 +543,7 @@ config_load(const char *path, struct config **out, GString *errs)
 	if (c->deliver == DELIVER_SMTP)
 		config_check_smtp(&ld, c);
 	config_check_organizers(&ld, c);
+	config_check_rsvp(&ld, c);
 	config_derive(&ld, c);
 out:
 	g_ptr_array_sort(ld.msgs, config_msg_cmp);

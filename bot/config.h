@@ -69,6 +69,9 @@ struct config {
 	char *state_dir;
 	char *templates_dir;
 
+	/* [rsvp] */
+	char *rsvp_states;          /* comma list of MC states that take RSVPs */
+
 	/* [cfp] */
 	char *deadline;             /* free text with its zone, e.g. "2026-07-01 23:59 UTC", or NULL */
 

@@ -26,9 +26,17 @@ static void
 put_lines(GString *s, const char *field, const char *text)
 {
 	char **lines;
+	char *blank;
 
 	if (text == NULL)
 		return;
+	/* blank text would read back as "", then be written as nothing */
+	blank = util_clean_line(text, 0);
+	if (*blank == '\0') {
+		g_free(blank);
+		return;
+	}
+	g_free(blank);
 	lines = g_strsplit(text, "\n", -1);
 	for (int i = 0; lines[i]; i++)
 		put(s, field, lines[i]);

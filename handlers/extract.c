@@ -259,8 +259,14 @@ title_field(const struct xblock *b)
 	    g_regex_match(extract_regex(&re, "^\\**((mc|microconference|micro-conference)\\s+"
 					"(title|name)|title|mc|microconference|micro-conference)\\**"
 					"\\s*:\\**\\s*(.+?)\\**$", G_REGEX_CASELESS),
-			  b->lines->pdata[0], 0, &mi))
-		t = g_match_info_fetch(mi, 4);
+			  b->lines->pdata[0], 0, &mi)) {
+		char *raw = g_match_info_fetch(mi, 4);
+
+		t = extract_squash(raw);        /* one line: no TAB from the text */
+		g_free(raw);
+		if (*t == '\0')
+			g_clear_pointer(&t, g_free);
+	}
 	g_match_info_free(mi);
 	return t;
 }

@@ -107,9 +107,14 @@ proposal_titles_similar(const char *a, const char *b)
 	gsize lx = strlen(x), ly = strlen(y);
 	gboolean same;
 
-	/* Slugs drop case, punctuation and a trailing "MC": then allow a typo
-	 * or two in proportion to the length. */
-	same = strcmp(x, y) == 0 || distance(x, y) * 10 <= MAX(lx, ly) * 1;
+	/* Slugs drop case, punctuation and a trailing "MC": then allow one
+	 * typo in a name of six letters or more, and one per ten letters. */
+	same = strcmp(x, y) == 0;
+	if (!same) {
+		guint d = distance(x, y);
+
+		same = d * 10 <= MAX(lx, ly) || (d == 1 && MIN(lx, ly) >= 6);
+	}
 	g_free(x);
 	g_free(y);
 	return same;

@@ -21,8 +21,7 @@
 const char *
 rsvp_states(const struct config *cfg)
 {
-	/* A configuration key ([rsvp] states) is to come; until then the default. */
-	return RSVP_STATES_DEFAULT;
+	return cfg->rsvp_states && *cfg->rsvp_states ? cfg->rsvp_states : RSVP_STATES_DEFAULT;
 }
 
 static gboolean

@@ -28,15 +28,17 @@ bench_stage() {
 }
 
 # bench_inbox N: the bot's INBOX holds exactly the first N staged mails
-# (everything else of its mail, folders included, is gone) and Dovecot has
-# indexed them, so that a drain measures no loading.
+# (everything else of its mail, folders included, is gone), in cur/ (no
+# renames from new/ at the bot's SELECT) and indexed and cached by Dovecot,
+# so that a drain measures no loading.
 bench_inbox() {
 	local home n
 	home=$(bench_home "$BOT_USER")
 	rm -rf "$home"
 	mkdir -p "$home" && chown "$STACK_MAIL_UID:$STACK_MAIL_UID" "$home" "${home%/*}" || return 1
-	"$BENCH_TOOLS/load-maildir" --count "$1" --uid "$STACK_MAIL_UID" \
+	"$BENCH_TOOLS/load-maildir" --cur --count "$1" --uid "$STACK_MAIL_UID" \
 		"$BENCH_DIR/stage/new" "$home/Maildir" 2>/dev/null || return 1
+	timeout 120 doveadm -c "$STACK_DOVECOT_CONF" index -u "$BOT_USER" INBOX || return 1
 	n=$(mbox_count "$BOT_USER" INBOX)
 	[ "$n" = "$1" ] || { bench_msg "the inbox holds $n mails, not $1"; return 1; }
 }
@@ -141,7 +143,6 @@ bench_verdict() {
 # bench_row FIGURE MEDIAN "RUNS" TARGET VERDICT: one line of the report.
 bench_row() {
 	printf '%-46s %12s  %-26s %-14s %s\n' "$1" "$2" "$3" "$4" "$5"
-	BENCH_ROWS=$((BENCH_ROWS + 1))
 	case $5 in
 	met) BENCH_MET=$((BENCH_MET + 1)) ;;
 	MISSED*) BENCH_MISSED=$((BENCH_MISSED + 1)) ;;

@@ -126,6 +126,25 @@ check_bad(const char *name, void (*prepare)(const char *dir))
 }
 
 static void
+test_rsvp_states(void)
+{
+	char *dir, *path = fixture_copy("bad-rsvp-states", &dir);
+	struct config *c = NULL;
+	GString *errs = g_string_new(NULL);
+	const char good[] = "[rsvp]\nstates = accepted, waitlisted\n";
+
+	check_bad("bad-rsvp-states", NULL);
+	g_assert_true(g_file_set_contents(path, good, -1, NULL));
+	g_assert_cmpint(config_load(path, &c, errs), ==, 0);
+	g_assert_cmpstr(c->rsvp_states, ==, "accepted, waitlisted");
+	config_free(c);
+	g_string_free(errs, TRUE);
+	rm_rf(dir);
+	g_free(dir);
+	g_free(path);
+}
+
+static void
 test_defaults(void)
 {
 	struct config *c = config_defaults();
@@ -583,5 +602,6 @@ main(int argc, char **argv)
 	g_test_add_func("/config/numbers", test_numbers);
 	g_test_add_func("/config/garbage", test_garbage);
 	g_test_add_func("/config/organizers", test_organizers);
+	g_test_add_func("/config/rsvp-states", test_rsvp_states);
 	return g_test_run();
 }

@@ -330,6 +330,20 @@ test_extract_fields(void)
 	g_string_free(err, TRUE);
 }
 
+/* Found by fuzz_extract: a TAB in a "Title:" line stayed in the title. */
+static void
+test_extract_title_tab(void)
+{
+	struct proposal *p = extract_proposal("Re: x", "Title: Tab\there  MC\n"
+					      "We would like to propose an MC about things.\n", NULL);
+
+	g_assert_cmpstr(p->title, ==, "Tab here MC");
+	proposal_free(p);
+	p = extract_proposal("Re: x", "Title: \t\n\nSome text.\n", NULL);
+	g_assert_true(p->title == NULL || line_ok(p->title, 2000));
+	proposal_free(p);
+}
+
 /* ---- the whole path, then every file written ---- */
 
 struct walk {
@@ -566,6 +580,7 @@ main(int argc, char **argv)
 	g_test_add_func("/hostile/slugify", test_slugify);
 	g_test_add_func("/hostile/parse", test_parse_fields);
 	g_test_add_func("/hostile/extract", test_extract_fields);
+	g_test_add_func("/hostile/extract-title-tab", test_extract_title_tab);
 	g_test_add_func("/hostile/end-to-end", test_end_to_end);
 	return g_test_run();
 }
