@@ -13,6 +13,7 @@
 
 #include "export.h"
 #include "export_p.h"
+#include "json_out.h"
 #include "store.h"
 #include "util.h"
 
@@ -302,38 +303,16 @@ export_blocks(const char *text, GArray **is_list)
 	return blocks;
 }
 
-static void
-export_json_strings(JsonBuilder *b, const char *name, GPtrArray *items)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_begin_array(b);
-	for (guint i = 0; i < items->len; i++)
-		json_builder_add_string_value(b, items->pdata[i]);
-	json_builder_end_array(b);
-}
-
-static void
-export_json_member(JsonBuilder *b, const char *name, const char *value)
-{
-	json_builder_set_member_name(b, name);
-	if (value)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
-
 static char *
 export_json(const struct export_page *pg)
 {
 	JsonBuilder *b = json_builder_new();
-	JsonGenerator *gen = json_generator_new();
-	JsonNode *root;
-	char *text, *out;
+	char *out;
 
 	json_builder_begin_object(b);
-	export_json_member(b, "heading", pg->heading);
-	export_json_member(b, "conference", pg->conference);
-	export_json_member(b, "updated", pg->updated);
+	json_out_string(b, "heading", pg->heading);
+	json_out_string(b, "conference", pg->conference);
+	json_out_string(b, "updated", pg->updated);
 	json_builder_set_member_name(b, "microconferences");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < pg->mcs->len; i++) {
@@ -342,26 +321,18 @@ export_json(const struct export_page *pg)
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "id");
 		json_builder_add_int_value(b, e->id);
-		export_json_member(b, "title", e->title);
-		export_json_member(b, "status", e->status);
-		export_json_member(b, "description", e->description);
-		export_json_strings(b, "topics", e->topics);
-		export_json_strings(b, "leads", e->leads);
+		json_out_string(b, "title", e->title);
+		json_out_string(b, "status", e->status);
+		json_out_string(b, "description", e->description);
+		json_out_strings(b, "topics", e->topics);
+		json_out_strings(b, "leads", e->leads);
 		json_builder_set_member_name(b, "attendees");
 		json_builder_add_int_value(b, e->attendees);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
 	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_indent(gen, 2);
-	text = json_generator_to_data(gen, NULL);
-	out = g_strconcat(text, "\n", NULL);
-	g_free(text);
-	json_node_unref(root);
-	g_object_unref(gen);
+	out = json_out_text(b);
 	g_object_unref(b);
 	return out;
 }

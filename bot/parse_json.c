@@ -8,52 +8,33 @@
 #include "../handlers/proposal.h"
 #include "../handlers/rsvp.h"
 #include "mail.h"
+#include "json_out.h"
 #include "parse_json.h"
 #include "util.h"
-
-static void
-add_strings(JsonBuilder *b, const char *name, GPtrArray *items)
-{
-	json_builder_set_member_name(b, name);
-	json_builder_begin_array(b);
-	for (guint i = 0; i < items->len; i++)
-		json_builder_add_string_value(b, items->pdata[i]);
-	json_builder_end_array(b);
-}
-
-static void
-add_string(JsonBuilder *b, const char *name, const char *value)
-{
-	json_builder_set_member_name(b, name);
-	if (value)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
 
 static void
 add_proposal(JsonBuilder *b, const struct mail *m)
 {
 	struct proposal *p = proposal_read(m);
 
-	add_string(b, "title", p->title);
-	add_string(b, "description", p->description);
+	json_out_string(b, "title", p->title);
+	json_out_string(b, "description", p->description);
 	json_builder_set_member_name(b, "leads");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < p->leads->len; i++) {
 		const struct person *l = p->leads->pdata[i];
 
 		json_builder_begin_object(b);
-		add_string(b, "name", l->name);
-		add_string(b, "email", l->email);
+		json_out_string(b, "name", l->name);
+		json_out_string(b, "email", l->email);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
-	add_strings(b, "topics", p->topics);
-	add_strings(b, "attendees", p->attendees);
-	add_string(b, "attendees_label", p->attendees_label);
-	add_string(b, "accomplishments", p->accomplishments);
-	add_strings(b, "constraints", p->constraints);
+	json_out_strings(b, "topics", p->topics);
+	json_out_strings(b, "attendees", p->attendees);
+	json_out_string(b, "attendees_label", p->attendees_label);
+	json_out_string(b, "accomplishments", p->accomplishments);
+	json_out_strings(b, "constraints", p->constraints);
 	json_builder_set_member_name(b, "form");
 	json_builder_add_boolean_value(b, p->from_form);
 	proposal_free(p);
@@ -70,20 +51,20 @@ add_rsvp(JsonBuilder *b, const struct config *cfg, const struct store *st,
 
 	if (st)
 		rsvp_resolve(r, m, st, r->attending ? rsvp_states(cfg) : NULL, &rr);
-	add_string(b, "rsvp_for", rr.name ? rr.name : rsvp_req_written(r));
+	json_out_string(b, "rsvp_for", rr.name ? rr.name : rsvp_req_written(r));
 	json_builder_set_member_name(b, "rsvp_names");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < r->names->len; i++)
 		json_builder_add_string_value(b, ((struct rsvp_name *)r->names->pdata[i])->text);
 	json_builder_end_array(b);
-	add_string(b, "rsvp_mc", rr.mc ? rr.mc->title : NULL);
-	add_string(b, "rsvp_mc_slug", rr.mc ? rr.mc->slug : NULL);
+	json_out_string(b, "rsvp_mc", rr.mc ? rr.mc->title : NULL);
+	json_out_string(b, "rsvp_mc_slug", rr.mc ? rr.mc->slug : NULL);
 	json_builder_set_member_name(b, "rsvp_mc_id");
 	if (rr.mc)
 		json_builder_add_int_value(b, rr.mc->id);
 	else
 		json_builder_add_null_value(b);
-	add_string(b, "rsvp_match", st ? found[rr.found] : NULL);
+	json_out_string(b, "rsvp_match", st ? found[rr.found] : NULL);
 	json_builder_set_member_name(b, "attending");
 	json_builder_add_boolean_value(b, r->attending);
 	rsvp_resolution_clear(&rr);
@@ -96,17 +77,17 @@ add_mail(JsonBuilder *b, const struct config *cfg, const struct store *st, const
 	enum mail_kind k = classify(m, st, cfg->list_address);
 
 	json_builder_begin_object(b);
-	add_string(b, "kind", kind_name(k));
+	json_out_string(b, "kind", kind_name(k));
 	if (k == KIND_DROP)
-		add_string(b, "drop_reason", classify_drop_reason(m, cfg->list_address));
-	add_string(b, "message_id", m->message_id);
-	add_string(b, "subject", m->subject);
+		json_out_string(b, "drop_reason", classify_drop_reason(m, cfg->list_address));
+	json_out_string(b, "message_id", m->message_id);
+	json_out_string(b, "subject", m->subject);
 	json_builder_set_member_name(b, "sender");
 	json_builder_begin_object(b);
-	add_string(b, "name", m->from_name);
-	add_string(b, "email", m->from_addr);
+	json_out_string(b, "name", m->from_name);
+	json_out_string(b, "email", m->from_addr);
 	json_builder_end_object(b);
-	add_string(b, "in_reply_to", m->in_reply_to);
+	json_out_string(b, "in_reply_to", m->in_reply_to);
 	if (k == KIND_PROPOSAL)
 		add_proposal(b, m);
 	if (k == KIND_RSVP)
@@ -124,8 +105,6 @@ parse_json_print(const struct config *cfg, const struct store *st, const char *p
 	char *raw = NULL, *out;
 	gsize len;
 	JsonBuilder *b;
-	JsonGenerator *gen;
-	JsonNode *root;
 
 	if (util_read_file(path, cfg->max_message_size, &raw, &len, err) < 0)
 		return -1;
@@ -136,15 +115,9 @@ parse_json_print(const struct config *cfg, const struct store *st, const char *p
 	}
 	b = json_builder_new();
 	add_mail(b, cfg, st, m);
-	root = json_builder_get_root(b);
-	gen = json_generator_new();
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_root(gen, root);
-	out = json_generator_to_data(gen, NULL);
-	puts(out);
+	out = json_out_text(b);
+	fputs(out, stdout);
 	g_free(out);
-	json_node_unref(root);
-	g_object_unref(gen);
 	g_object_unref(b);
 	mail_free(m);
 	g_free(raw);

@@ -364,3 +364,24 @@ util_sha256_hex(const void *data, size_t len)
 {
 	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
 }
+
+char **
+util_ascii_words(const char *s)
+{
+	GPtrArray *out = g_ptr_array_new();
+	const char *p = s;
+
+	while (*p) {
+		const char *start;
+
+		while (*p && !g_ascii_isalnum(*p))
+			p++;
+		start = p;
+		while (g_ascii_isalnum(*p))
+			p++;
+		if (p > start)
+			g_ptr_array_add(out, g_strndup(start, (gsize)(p - start)));
+	}
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}

@@ -55,6 +55,12 @@ char *util_clean_text(const char *s, size_t max);
  */
 char *util_slugify(const char *title, size_t max);
 
+/*
+ * The runs of ASCII letters and digits in s, NULL-terminated (free with
+ * g_strfreev); s should already be lowercase ASCII for words to compare.
+ */
+char **util_ascii_words(const char *s);
+
 /* True if s is a plain address we may put in SMTP commands and headers:
  * printable ASCII, no space or <>, exactly one '@', local and domain parts
  * non-empty, at most 254 bytes. */

@@ -30,10 +30,23 @@ kind_name(enum mail_kind k)
 	return names[k];
 }
 
+/* The patterns are a handful of literals: each is compiled once, then kept. */
 static gboolean
 has_word(const char *hay, const char *re)
 {
-	return g_regex_match_simple(re, hay, G_REGEX_CASELESS | G_REGEX_MULTILINE, 0);
+	static GHashTable *compiled;        /* pattern (static string) -> GRegex */
+	GRegex *r;
+
+	if (compiled == NULL)
+		compiled = g_hash_table_new(g_str_hash, g_str_equal);
+	r = g_hash_table_lookup(compiled, re);
+	if (r == NULL) {
+		r = g_regex_new(re, G_REGEX_CASELESS | G_REGEX_MULTILINE | G_REGEX_OPTIMIZE, 0,
+				NULL);
+		g_assert(r != NULL);
+		g_hash_table_insert(compiled, (gpointer)re, r);
+	}
+	return g_regex_match(r, hay, 0, NULL);
 }
 
 /* "Auto-Submitted: no" (RFC 3834), whatever the case, comment or parameters. */

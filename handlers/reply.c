@@ -113,7 +113,7 @@ out:
 	return rc;
 }
 
-/* The Message-ID a reply of this kind to m gets (for threading). */
+/* The Message-ID of a reply of this kind to m, for threading. */
 char *
 reply_message_id(const struct ctx *c, const struct mail *m, const char *kind)
 {

@@ -40,7 +40,7 @@ words(const char *s, gboolean content)
 {
 	char *ascii = g_str_to_ascii(s ? s : "", "C");
 	char *low = g_ascii_strdown(ascii, -1);
-	char **parts = g_regex_split_simple("[^a-z0-9]+", low, 0, 0);
+	char **parts = util_ascii_words(low);
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 
 	for (int i = 0; parts[i]; i++)
