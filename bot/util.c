@@ -169,28 +169,28 @@ static char *
 clean_ascii(const char *s, size_t len, size_t max, gboolean multiline)
 {
 	GString *out = g_string_sized_new(len);
+	const char *p = s, *run;
 	gboolean space = FALSE;
 
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-
+	while (*p) {
+		/* A run of bytes kept as they are, copied at once. */
+		for (run = p; multiline ? (*p >= 0x20 && *p != 0x7f) || *p == '\n' || *p == '\t'
+					: *p > 0x20 && *p != 0x7f; p++)
+			;
+		if (p > run) {
+			if (space)
+				g_string_append_c(out, ' ');
+			space = FALSE;
+			g_string_append_len(out, run, p - run);
+			continue;
+		}
 		if (multiline) {
-			if (c == '\r') {
-				if (p[1] != '\n')
-					g_string_append_c(out, '\n');
-			} else if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) {
-				g_string_append_c(out, c);
-			}
-			continue;
-		}
-		if (c <= 0x20 || c == 0x7f) {
+			if (*p == '\r' && p[1] != '\n')
+				g_string_append_c(out, '\n');
+		} else {
 			space = out->len > 0;
-			continue;
 		}
-		if (space)
-			g_string_append_c(out, ' ');
-		space = FALSE;
-		g_string_append_c(out, c);
+		p++;
 	}
 	if (max > 0 && out->len > max)
 		g_string_truncate(out, max);

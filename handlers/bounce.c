@@ -68,8 +68,9 @@ bounce_status(const char *value)
 	gsize n = strspn(s, "0123456789.");
 
 	s[n] = '\0';
-	/* class.subject.detail: one digit, then two numbers */
-	if (n < 5 || !strchr("245", s[0]) || s[1] != '.' || (end = strchr(s + 2, '.')) == NULL ||
+	/* class.subject.detail: one digit, then two numbers of at most three
+	 * digits (RFC 3463) */
+	if (n < 5 || n > 9 || !strchr("245", s[0]) || s[1] != '.' || (end = strchr(s + 2, '.')) == NULL ||
 	    end == s + 2 || end[1] == '\0' || strchr(end + 1, '.') != NULL)
 		s[0] = '\0';
 	return s;

@@ -73,6 +73,21 @@ test_line_ends_and_folding(void)
 	g_ptr_array_unref(r);
 }
 
+/* Found by fuzz_bounce: a status of any length was kept. */
+static void
+test_status_too_long(void)
+{
+	GPtrArray *r = parse("Final-Recipient: rfc822; a@example.net\nAction: failed\n"
+			     "Status: 4.11111111111111111111.1\n\n"
+			     "Final-Recipient: rfc822; b@example.net\nAction: failed\n"
+			     "Status: 5.999.999\n");
+
+	g_assert_cmpuint(r->len, ==, 2);
+	g_assert_cmpstr(at(r, 0)->status, ==, "");
+	g_assert_cmpstr(at(r, 1)->status, ==, "5.999.999");
+	g_ptr_array_unref(r);
+}
+
 static void
 test_not_counted(void)
 {
@@ -171,6 +186,7 @@ main(int argc, char **argv)
 	g_test_add_func("/bounce/postfix-report", test_postfix_report);
 	g_test_add_func("/bounce/line-ends-folding", test_line_ends_and_folding);
 	g_test_add_func("/bounce/not-counted", test_not_counted);
+	g_test_add_func("/bounce/status-too-long", test_status_too_long);
 	g_test_add_func("/bounce/bounded", test_bounded);
 	g_test_add_func("/bounce/report", test_report);
 	return g_test_run();
