@@ -120,13 +120,15 @@ bench_div() {
 }
 
 # bench_median VALUE...: the median (mean of the middle two for an even
-# count); "-" when there is no number.
+# count), with three significant digits or more; "-" when there is no
+# number.
 bench_median() {
 	printf '%s\n' "$@" | grep -E '^-?[0-9.]+$' | sort -g |
 		awk '{ a[NR] = $1 } END {
 			if (NR == 0) { print "-"; exit }
 			m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-			print (m == int(m) ? m : sprintf("%.1f", m)) }'
+			d = m == int(m) || m >= 100 ? 0 : m >= 10 ? 1 : m >= 1 ? 2 : 3
+			printf ("%." d "f\n"), m }'
 }
 
 # bench_verdict VALUE OP TARGET UNIT: "met" or "missed by ..." for VALUE
@@ -136,8 +138,8 @@ bench_verdict() {
 		if (v == "-" || v == "") { print "not measured"; exit }
 		if ((op == "ge" && v + 0 >= t + 0) || (op == "le" && v + 0 <= t + 0)) { print "met"; exit }
 		d = op == "ge" ? t - v : v - t
-		printf "MISSED by %s%s (%.0f%%)\n", (d == int(d) ? d : sprintf("%.1f", d)), u,
-			(t > 0 ? 100 * d / t : 0) }'
+		f = d == int(d) || d >= 100 ? "%d" : d >= 10 ? "%.1f" : "%.2f"
+		printf ("MISSED by " f "%s (%.0f%%)\n"), d, u, (t > 0 ? 100 * d / t : 0) }'
 }
 
 # bench_row FIGURE MEDIAN "RUNS" TARGET VERDICT: one line of the report.
