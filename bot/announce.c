@@ -199,7 +199,7 @@ announce_find(const struct store *st, const char *name)
 int
 announce_main(const struct config *cfg, int argc, char **argv)
 {
-	GString *err = g_string_new(NULL), *errs = g_string_new(NULL);
+	GString *err = g_string_new(NULL);
 	struct templates *tpl = NULL;
 	struct store *st = NULL;
 	struct txn *t = NULL;
@@ -213,15 +213,8 @@ announce_main(const struct config *cfg, int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	mail_init();                /* GMime builds the mail */
-	if (templates_load(cfg->templates_dir, &tpl, errs) < 0) {
-		fprintf(stderr, "mcbot: templates:\n%s", errs->str);
+	if (cli_open_job(cfg, &tpl, &st) < 0)
 		goto out;
-	}
-	if (store_open(cfg->state_dir, &st, err) < 0) {
-		fprintf(stderr, "mcbot: %s\n", err->str);
-		goto out;
-	}
 	if ((mc = announce_find(st, argv[1])) == NULL) {
 		fprintf(stderr, "mcbot: no MC \"%s\" (or more than one)\n", argv[1]);
 		goto out;
@@ -253,7 +246,6 @@ out:
 	g_free(msgid);
 	store_close(st);
 	templates_free(tpl);
-	g_string_free(errs, TRUE);
 	g_string_free(err, TRUE);
 	return status;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mail.h"
 #include "store.h"
 #include "template.h"
 #include "util.h"
@@ -20,6 +21,29 @@ open_store(const struct config *cfg)
 		fprintf(stderr, "mcbot: %s\n", err->str);
 	g_string_free(err, TRUE);
 	return st;
+}
+
+int
+cli_open_job(const struct config *cfg, struct templates **tpl, struct store **st)
+{
+	GString *err = g_string_new(NULL);
+	int rc = -1;
+
+	*tpl = NULL;
+	*st = NULL;
+	mail_init();                /* GMime builds the mail */
+	if (templates_load(cfg->templates_dir, tpl, err) < 0)
+		fprintf(stderr, "mcbot: templates:\n%s", err->str);
+	else if (store_open(cfg->state_dir, st, err) < 0)
+		fprintf(stderr, "mcbot: %s\n", err->str);
+	else
+		rc = 0;
+	if (rc < 0) {
+		templates_free(*tpl);
+		*tpl = NULL;
+	}
+	g_string_free(err, TRUE);
+	return rc;
 }
 
 struct mc *

@@ -29,4 +29,12 @@ struct mc;
 struct store;
 struct mc *cli_find_mc(const struct store *st, const char *name);
 
+/*
+ * For commands that build and queue mail (announce, digest): GMime set
+ * up, the templates loaded and the store opened (locked).  Problems are
+ * printed on stderr; -1 then, with nothing to free.
+ */
+struct templates;
+int cli_open_job(const struct config *cfg, struct templates **tpl, struct store **st);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "compose.h"
 #include "../handlers/command.h"
 #include "digest_p.h"
@@ -408,7 +409,7 @@ digest_print(const struct config *cfg, const struct digest_report *rep, gboolean
 int
 digest_main(const struct config *cfg, int argc, char **argv)
 {
-	GString *err = g_string_new(NULL), *errs = g_string_new(NULL);
+	GString *err = g_string_new(NULL);
 	struct digest_report rep = { 0 };
 	struct outbox_stats os = { 0 };
 	struct templates *tpl = NULL;
@@ -427,15 +428,8 @@ digest_main(const struct config *cfg, int argc, char **argv)
 			goto out;
 		}
 	}
-	mail_init();                /* GMime builds the mail */
-	if (templates_load(cfg->templates_dir, &tpl, errs) < 0) {
-		fprintf(stderr, "mcbot: templates:\n%s", errs->str);
+	if (cli_open_job(cfg, &tpl, &st) < 0)
 		goto out;
-	}
-	if (store_open(cfg->state_dir, &st, err) < 0) {
-		fprintf(stderr, "mcbot: %s\n", err->str);
-		goto out;
-	}
 	if (flags & DIGEST_DRY_RUN)
 		rep.text = g_string_new(NULL);
 	if (digest_run(cfg, st, tpl, digest_now(), flags, &rep, err) < 0) {
@@ -459,7 +453,6 @@ out:
 		g_string_free(rep.text, TRUE);
 	store_close(st);
 	templates_free(tpl);
-	g_string_free(errs, TRUE);
 	g_string_free(err, TRUE);
 	return status;
 }
