@@ -135,6 +135,10 @@ template_free_one(struct tpl *t)
 {
 	g_free(t->name);
 	g_free(t->subject);
+	for (int i = 0; t->names && t->body[i]; i++)
+		g_free(t->names[i]);
+	g_free(t->names);
+	g_free(t->tags);
 	g_strfreev(t->body);
 	g_free(t);
 }
@@ -331,6 +335,7 @@ template_load_one(const char *path, const char *name, GString *errs, int *nerr)
 	char *text = NULL, **lines = NULL;
 	size_t len;
 	int before = *nerr, bad;
+	guint n;
 
 	if (!template_name_ok(name)) {
 		template_error(errs, nerr, path, 0, "template names use only a-z, 0-9 and '-'");
@@ -372,6 +377,11 @@ template_load_one(const char *path, const char *name, GString *errs, int *nerr)
 	t->name = g_strdup(name);
 	t->subject = g_strstrip(g_strdup(lines[0] + 8));
 	t->body = g_strdupv(lines + 2);
+	n = g_strv_length(t->body);
+	t->tags = g_new(enum tpl_tag, n);
+	t->names = g_new(char *, n);
+	for (guint i = 0; i < n; i++)
+		t->tags[i] = template_section(t->body[i], &t->names[i]);
 out:
 	g_strfreev(lines);
 	g_free(text);

@@ -15,11 +15,19 @@
 #define TEMPLATE_MAX_BODY (256 * 1024)      /* rendered body, bytes, final LF included */
 #define TEMPLATE_MAX_DEPTH 8                /* nested sections */
 
+/* Kinds of "{{...}}" tags. */
+enum tpl_tag { TAG_VAR, TAG_IF, TAG_UNLESS, TAG_END };
+
 /* One template, checked at load time. */
 struct tpl {
 	char *name;             /* "proposal-created" */
 	char *subject;          /* the text after "Subject:", placeholders unexpanded */
 	char **body;            /* body lines without their LF, NULL-terminated */
+	/* Per body line, what template_section() says of it, worked out once
+	 * at load time so that a render does not parse the lines again:
+	 * the kind, and the section's name (NULL for TAG_VAR lines). */
+	enum tpl_tag *tags;
+	char **names;
 };
 
 struct templates {
@@ -27,9 +35,6 @@ struct templates {
 	GHashTable *by_name;    /* name -> struct tpl * (owned) */
 	char *form;             /* contents of form.in, LF-terminated */
 };
-
-/* Kinds of "{{...}}" tags. */
-enum tpl_tag { TAG_VAR, TAG_IF, TAG_UNLESS, TAG_END };
 
 /*
  * If line is exactly one section tag ("{{#x}}", "{{^x}}", "{{/x}}") with

@@ -50,48 +50,60 @@ render_blank(const char *s)
 	return s[strspn(s, " \t\r\n")] == '\0';
 }
 
-/* What continuation lines of a value start with, given the text before it. */
-static char *
+/*
+ * How many bytes of the text before a placeholder (the start of its line)
+ * continuation lines of the value repeat: all of it when it is white
+ * space, or white space and a bullet at the end of the line; else none.
+ */
+static gsize
 render_lead(const char *before, gboolean ends_line)
 {
 	size_t ws = strspn(before, " \t");
 	const char *rest = before + ws;
 
 	if (*rest == '\0')
-		return g_strdup(before);
+		return ws;
 	if (ends_line && strchr("-*+", *rest) && rest[1] == ' ' &&
 	    rest[1 + strspn(rest + 1, " ")] == '\0')
-		return g_strdup(before);
-	return g_strdup("");
+		return strlen(before);
+	return 0;
 }
 
 /* Append value v, a placeholder's value, at the end of o. */
 static void
 render_insert(struct render_out *o, const char *v, gboolean ends_line)
 {
-	gsize start = o->s->len;
-	char *before, *lead, *raw, *text, **lines;
+	gsize start = o->s->len, n = strnlen(v, o->cap), lead_len;
+	char *lead = NULL, *raw = NULL, *text;
+	const char *p;
 
 	while (start > 0 && o->s->str[start - 1] != '\n')
 		start--;
-	before = g_strndup(o->s->str + start, o->s->len - start);
-	lead = render_lead(before, ends_line);
-	raw = g_strndup(v, strnlen(v, o->cap));     /* a huge value is cut before it is copied */
-	text = g_strchomp(util_clean_text(raw, o->cap));
-	lines = g_strsplit(text, "\n", -1);
-	for (int i = 0; lines[i] && o->s->len < o->cap; i++) {
-		if (i > 0) {
+	/* The text before the placeholder ends the GString: NUL-terminated. */
+	lead_len = render_lead(o->s->str + start, ends_line);
+	if (lead_len > 0)
+		lead = g_strndup(o->s->str + start, lead_len);
+	if (v[n] != '\0')      /* a huge value is cut before it is copied */
+		v = raw = g_strndup(v, n);
+	text = g_strchomp(util_clean_text(v, o->cap));
+	/* Line by line; an empty value adds nothing. */
+	for (p = text; *text && o->s->len < o->cap; ) {
+		const char *nl = strchr(p, '\n');
+		gsize len = nl ? (gsize)(nl - p) : strlen(p);
+
+		if (p > text) {
 			render_add(o, "\n", 1);
-			if (lines[i][0] != '\0')
-				render_add(o, lead, strlen(lead));
+			if (len > 0 && lead_len > 0)
+				render_add(o, lead, lead_len);
 		}
-		render_add(o, lines[i], strlen(lines[i]));
+		render_add(o, p, len);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
 	}
-	g_strfreev(lines);
 	g_free(text);
 	g_free(raw);
 	g_free(lead);
-	g_free(before);
 }
 
 /* One template line with its placeholders replaced (no LF added). */
@@ -111,24 +123,22 @@ render_line(struct render_out *o, const char *line, GHashTable *vars)
 	render_add(o, p, strlen(p));
 }
 
-/* The body lines, sections applied. */
+/* The body lines, sections applied (their tags are known from load time). */
 static void
-render_body(struct render_out *o, char **body, GHashTable *vars)
+render_body(struct render_out *o, const struct tpl *tp, GHashTable *vars)
 {
 	gboolean show[TEMPLATE_MAX_DEPTH + 1] = { TRUE };
 	int depth = 0;
 
-	for (int i = 0; body[i] && o->s->len < o->cap; i++) {
-		char *name;
-		enum tpl_tag tag = template_section(body[i], &name);
+	for (int i = 0; tp->body[i] && o->s->len < o->cap; i++) {
 		gboolean full;
 
-		switch (tag) {
+		switch (tp->tags[i]) {
 		case TAG_IF:
 		case TAG_UNLESS:
 			/* load time guarantees depth < TEMPLATE_MAX_DEPTH here */
-			full = !render_blank(render_value(vars, name));
-			show[depth + 1] = show[depth] && (tag == TAG_IF ? full : !full);
+			full = !render_blank(render_value(vars, tp->names[i]));
+			show[depth + 1] = show[depth] && (tp->tags[i] == TAG_IF ? full : !full);
 			depth++;
 			break;
 		case TAG_END:
@@ -136,12 +146,11 @@ render_body(struct render_out *o, char **body, GHashTable *vars)
 			break;
 		case TAG_VAR:
 			if (show[depth]) {
-				render_line(o, body[i], vars);
+				render_line(o, tp->body[i], vars);
 				render_add(o, "\n", 1);
 			}
 			break;
 		}
-		g_free(name);
 	}
 }
 
@@ -149,23 +158,29 @@ render_body(struct render_out *o, char **body, GHashTable *vars)
 static char *
 render_tidy(const char *text)
 {
-	char **lines = g_strsplit(text, "\n", -1);
-	GString *out = g_string_new(NULL);
+	GString *out = g_string_sized_new(strlen(text) + 1);
 	gboolean blank_pending = FALSE;
+	const char *p = text;
 
-	for (int i = 0; lines[i]; i++) {
-		g_strchomp(lines[i]);
-		if (lines[i][0] == '\0') {
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		gsize len = nl ? (gsize)(nl - p) : strlen(p);
+
+		while (len > 0 && g_ascii_isspace(p[len - 1]))
+			len--;
+		if (len == 0) {
 			blank_pending = out->len > 0;
-			continue;
-		}
-		if (blank_pending)
+		} else {
+			if (blank_pending)
+				g_string_append_c(out, '\n');
+			blank_pending = FALSE;
+			g_string_append_len(out, p, len);
 			g_string_append_c(out, '\n');
-		blank_pending = FALSE;
-		g_string_append(out, lines[i]);
-		g_string_append_c(out, '\n');
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
 	}
-	g_strfreev(lines);
 	if (out->len == 0)
 		g_string_append_c(out, '\n');
 	return g_string_free(out, FALSE);
@@ -192,7 +207,7 @@ template_render(const struct templates *t, const char *name, GHashTable *vars,
 	/* One byte is kept for the final LF. */
 	g_string_truncate(o.s, 0);
 	o.cap = TEMPLATE_MAX_BODY - 1;
-	render_body(&o, tp->body, vars);
+	render_body(&o, tp, vars);
 	clean = util_clean_text(o.s->str, TEMPLATE_MAX_BODY - 1);
 	*body = render_tidy(clean);
 	g_free(clean);
