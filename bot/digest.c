@@ -163,11 +163,41 @@ digest_build(const struct config *cfg, const char *seed, const struct recipient 
 	return file;
 }
 
+/*
+ * The template values of the last digest rendered.  Recipients come MC by
+ * MC, and the leads of one MC with the same window get the same values but
+ * for their name; so do organizers with the same window.  Working them out
+ * once per MC instead of once per lead is most of the cost they have.
+ */
+struct vars_cache {
+	GHashTable *vars;           /* owned; NULL before the first */
+	int mc_id;                  /* 0: an organizer's */
+	gint64 since;
+};
+
+/* The values of to's digest (borrowed from c, valid until the next call). */
+static GHashTable *
+digest_vars(struct vars_cache *c, const struct digest_render *r, const struct digest_mc *dm,
+	    const struct recipient *to)
+{
+	if (c->vars == NULL || c->mc_id != to->mc_id || c->since != to->since) {
+		if (c->vars)
+			g_hash_table_unref(c->vars);
+		c->vars = dm ? digest_lead_vars(r, dm, to->name, to->since, r->now)
+			     : digest_organizer_vars(r, to->since, r->now);
+		c->mc_id = to->mc_id;
+		c->since = to->since;
+	} else if (dm) {
+		digest_put(c->vars, "recipient_name", g_strdup(to->name ? to->name : ""));
+	}
+	return c->vars;
+}
+
 /* Render, build and queue (or show) one recipient's digest. */
 static int
 digest_one(const struct config *cfg, const struct templates *tpl, const struct digest_render *r,
-	   GHashTable *by_id, const struct recipient *to, struct txn *t, struct digest_report *rep,
-	   GString *err)
+	   GHashTable *by_id, struct vars_cache *cache, const struct recipient *to, struct txn *t,
+	   struct digest_report *rep, GString *err)
 {
 	const struct digest_mc *dm = to->mc_id ? g_hash_table_lookup(by_id,
 								     GINT_TO_POINTER(to->mc_id)) : NULL;
@@ -178,8 +208,7 @@ digest_one(const struct config *cfg, const struct templates *tpl, const struct d
 
 	if (to->mc_id && dm == NULL)
 		return fail(err, "digest: MC-%d vanished", to->mc_id);
-	vars = dm ? digest_lead_vars(r, dm, to->name, to->since, r->now)
-		  : digest_organizer_vars(r, to->since, r->now);
+	vars = digest_vars(cache, r, dm, to);
 	if (template_render(tpl, dm ? "digest-lead" : "digest-organizer", vars, &subject, &body,
 			    err) < 0)
 		goto out;
@@ -212,7 +241,6 @@ out:
 	g_free(seed);
 	g_free(body);
 	g_free(subject);
-	g_hash_table_unref(vars);
 	return status;
 }
 
@@ -236,6 +264,7 @@ digest_send(const struct config *cfg, struct store *st, const struct templates *
 	    gboolean requested, struct digest_report *rep, GString *err)
 {
 	GHashTable *by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
+	struct vars_cache cache = { 0 };
 	struct txn *t = dry ? NULL : txn_new(st);
 	const struct digest_view *v = r->view;
 	int status = -1;
@@ -248,7 +277,7 @@ digest_send(const struct config *cfg, struct store *st, const struct templates *
 	for (guint i = 0; i < due->len; i++) {
 		const struct recipient *to = due->pdata[i];
 
-		if (digest_one(cfg, tpl, r, by_id, to, t, rep, err) < 0)
+		if (digest_one(cfg, tpl, r, by_id, &cache, to, t, rep, err) < 0)
 			goto out;
 		digest_state_set(s, to->key, r->period->id, r->issue, r->now);
 	}
@@ -268,6 +297,8 @@ digest_send(const struct config *cfg, struct store *st, const struct templates *
 	}
 	status = 0;
 out:
+	if (cache.vars)
+		g_hash_table_unref(cache.vars);
 	txn_free(t);
 	g_hash_table_unref(by_id);
 	return status;

@@ -89,6 +89,14 @@ digest_common_vars(const struct digest_render *r, gint64 since, gint64 until)
 	return v;
 }
 
+/* s and a LF at the end of list */
+static void
+line_add(GString *list, const char *s)
+{
+	g_string_append(list, s);
+	g_string_append_c(list, '\n');
+}
+
 static const char *
 rsvp_label(const struct rsvp *rs)
 {
@@ -250,7 +258,7 @@ digest_lead_vars(const struct digest_render *r, const struct digest_mc *dm,
 		const struct rsvp *rs = mc->rsvps->pdata[i];
 
 		if (digest_within(rs->date, since, until) && shown++ < NAMES_SHOWN)
-			g_string_append_printf(rsvps, "%s\n", rsvp_label(rs));
+			line_add(rsvps, rsvp_label(rs));
 	}
 	if (shown > NAMES_SHOWN)
 		g_string_append_printf(rsvps, "... and %d more\n", shown - NAMES_SHOWN);
@@ -261,10 +269,10 @@ digest_lead_vars(const struct digest_render *r, const struct digest_mc *dm,
 		if (!digest_within(e->when, since, until))
 			continue;
 		if (e->kind == DEV_CANCEL) {
-			g_string_append_printf(cancelled, "%s\n", e->actor);
+			line_add(cancelled, e->actor);
 		} else if (e->kind == DEV_VERSION || e->kind == DEV_PROPOSED) {
 			line = digest_version_line(r->tz, e);
-			g_string_append_printf(versions, "%s\n", line);
+			line_add(versions, line);
 			g_free(line);
 		} else if (e->kind == DEV_DECISION) {
 			event_line(decisions, r->tz, e, FALSE);
