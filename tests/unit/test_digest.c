@@ -726,6 +726,69 @@ test_deterministic_ids(void)
 	fx_done(&fy);
 }
 
+/* The digest shown to recipient addr in a dry run's text, without its
+ * trailing white space (transfer full). */
+static char *
+section_for(const char *text, const char *addr)
+{
+	char *head = g_strdup_printf(", to %s (", addr);
+	const char *start = strstr(text, head), *end;
+
+	g_assert_nonnull(start);
+	end = strstr(start, "\n=== ");
+	g_free(head);
+	/* Without the LF that separates digests, the last one too. */
+	return g_strchomp(end ? g_strndup(start, (gsize)(end - start)) : g_strdup(start));
+}
+
+/*
+ * Leads of one MC share the digest's values when their windows are the
+ * same (they are worked out once per MC): each still gets their own name,
+ * and a lead whose window differs gets their own values.
+ */
+static void
+test_leads_of_one_mc(void)
+{
+	struct fixture fx;
+	struct digest_report rep;
+	struct txn *t;
+	struct mc *mc;
+	char *ann, *cy, *dee;
+	int id;
+
+	fx_init(&fx);
+	id = add_mc(&fx, "Tracing", "ann@tracing.example", T_MON_0601_0800 - 2 * DAY);
+	add_rsvp(&fx, id, "pat@x.example", "Pat Attendee", T_MON_0601_0800 - DAY);
+	run_digest(&fx, T_MON_0601_0800 + 60, 0, &rep);          /* Ann's issue 1 */
+	g_assert_cmpint(rep.leads, ==, 1);
+	t = txn_new(fx.st);
+	mc = mc_dup(store_mc_by_id(fx.st, id));
+	g_ptr_array_add(mc->p->leads, person_new("Cy Colead", "cy@tracing.example"));
+	g_ptr_array_add(mc->p->leads, person_new("Dee Third", "dee@tracing.example"));
+	txn_put_mc(t, mc);
+	commit_ok(t);
+	run_digest(&fx, T_MON_0601_0800 + WEEK + 60, DIGEST_DRY_RUN, &rep);
+	g_assert_cmpint(rep.leads, ==, 3);
+	ann = section_for(rep.text->str, "ann@tracing.example");
+	cy = section_for(rep.text->str, "cy@tracing.example");
+	dee = section_for(rep.text->str, "dee@tracing.example");
+	g_assert_nonnull(strstr(ann, "Hello Ann Lead,"));
+	g_assert_nonnull(strstr(cy, "Hello Cy Colead,"));
+	g_assert_nonnull(strstr(dee, "Hello Dee Third,"));
+	/* Pat's RSVP was in Ann's first digest; Cy and Dee never had one. */
+	g_assert_nonnull(strstr(ann, "RSVPs:    1 (0 new, 0 cancelled)"));
+	g_assert_null(strstr(ann, "Pat Attendee"));
+	g_assert_nonnull(strstr(cy, "RSVPs:    1 (1 new, 0 cancelled)"));
+	g_assert_nonnull(strstr(cy, "  - Pat Attendee\n"));
+	/* Cy and Dee: the same digest but for the name. */
+	g_assert_cmpstr(strstr(cy, "\nThis is digest"), ==, strstr(dee, "\nThis is digest"));
+	g_free(dee);
+	g_free(cy);
+	g_free(ann);
+	g_string_free(rep.text, TRUE);
+	fx_done(&fx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -750,5 +813,6 @@ main(int argc, char **argv)
 	g_test_add_func("/digest/run/deterministic", test_deterministic_ids);
 	g_test_add_func("/digest/run/closed-mc", test_closed_mc);
 	g_test_add_func("/digest/run/request", test_request);
+	g_test_add_func("/digest/run/leads-of-one-mc", test_leads_of_one_mc);
 	return g_test_run();
 }
