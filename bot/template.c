@@ -380,8 +380,14 @@ template_load_one(const char *path, const char *name, GString *errs, int *nerr)
 	n = g_strv_length(t->body);
 	t->tags = g_new(enum tpl_tag, n);
 	t->names = g_new(char *, n);
-	for (guint i = 0; i < n; i++)
+	t->body_clean = TRUE;
+	for (guint i = 0; i < n; i++) {
+		char *clean = util_clean_text(t->body[i], 0);
+
 		t->tags[i] = template_section(t->body[i], &t->names[i]);
+		t->body_clean = t->body_clean && strcmp(clean, t->body[i]) == 0;
+		g_free(clean);
+	}
 out:
 	g_strfreev(lines);
 	g_free(text);

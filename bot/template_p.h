@@ -28,6 +28,9 @@ struct tpl {
 	 * the kind, and the section's name (NULL for TAG_VAR lines). */
 	enum tpl_tag *tags;
 	char **names;
+	/* Every body line is already as util_clean_text() leaves it: then a
+	 * body made of those lines and of cleaned values needs no cleaning. */
+	gboolean body_clean;
 };
 
 struct templates {

@@ -208,8 +208,11 @@ template_render(const struct templates *t, const char *name, GHashTable *vars,
 	g_string_truncate(o.s, 0);
 	o.cap = TEMPLATE_MAX_BODY - 1;
 	render_body(&o, tp, vars);
-	clean = util_clean_text(o.s->str, TEMPLATE_MAX_BODY - 1);
-	*body = render_tidy(clean);
+	/* Clean lines and cleaned values make a clean body, unless it was cut
+	 * at its bound, maybe inside a character. */
+	clean = tp->body_clean && o.s->len < o.cap ? NULL
+		: util_clean_text(o.s->str, TEMPLATE_MAX_BODY - 1);
+	*body = render_tidy(clean ? clean : o.s->str);
 	g_free(clean);
 	g_string_free(o.s, TRUE);
 	return 0;

@@ -411,6 +411,47 @@ test_bounded(void)
 	g_hash_table_unref(v);
 }
 
+/* A body cut at its bound inside a character is still UTF-8. */
+static void
+test_bounded_cut_in_char(void)
+{
+	GHashTable *v = vars_new();
+	char *subject, *body, *big = g_malloc(1024 * 1024 + 1);
+
+	for (int i = 0; i < 1024 * 1024; i += 2) {
+		big[i] = (char)0xc3;
+		big[i + 1] = (char)0xa9;
+	}
+	big[1024 * 1024] = '\0';
+	g_hash_table_insert(v, "mc_title", big);
+	/* Two bytes before the value: the bound falls inside an "é". */
+	body = render_one("Subject: s\n\nxy{{mc_title}}\n", v, &subject);
+	g_assert_cmpuint(strlen(body), <=, 256 * 1024);
+	g_assert_cmpuint(strlen(body), >=, 255 * 1024);
+	g_assert_true(g_utf8_validate(body, -1, NULL));
+	g_assert_true(g_str_has_prefix(body, "xy\xc3\xa9"));
+	g_free(subject);
+	g_free(body);
+	g_hash_table_unref(v);
+}
+
+/* The template's own text is cleaned like the values. */
+static void
+test_template_text_cleaned(void)
+{
+	GHashTable *v = vars_new();
+	char *subject, *body;
+
+	g_hash_table_insert(v, "mc_ref", g_strdup("MC-3"));
+	body = render_one("Subject: s\n\n"
+			  "a\x01" "b\x7f{{mc_ref}}\xe2\x80\xae" "c\n"
+			  "d\xe2\x80\xa8" "e\tf\n", v, &subject);
+	g_assert_cmpstr(body, ==, "abMC-3c\nd\ne\tf\n");
+	g_free(subject);
+	g_free(body);
+	g_hash_table_unref(v);
+}
+
 static void
 test_unknown_name(void)
 {
@@ -495,6 +536,8 @@ main(int argc, char **argv)
 	g_test_add_func("/template/sections", test_sections);
 	g_test_add_func("/template/layout", test_layout);
 	g_test_add_func("/template/bounded", test_bounded);
+	g_test_add_func("/template/bounded-cut-in-char", test_bounded_cut_in_char);
+	g_test_add_func("/template/template-text-cleaned", test_template_text_cleaned);
 	g_test_add_func("/template/unknown-name", test_unknown_name);
 	g_test_add_func("/template/garbage", test_garbage);
 	return g_test_run();
