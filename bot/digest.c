@@ -215,23 +215,14 @@ digest_one(const struct config *cfg, const struct templates *tpl, const struct d
 	seed = g_strdup_printf("digest/%s/%s", r->period->id, to->key);
 	tagged = dm ? g_strdup_printf("[%s MC-%d] %s", cfg->tag, to->mc_id, subject)
 		    : g_strdup_printf("[%s] %s", cfg->tag, subject);
-	/* A dry run would throw the mail away: it checks only what would keep
-	 * the mail from being built (compose_build needs plain addresses). */
-	if (t)
-		file = digest_build(cfg, seed, to, tagged, body, r->now);
-	if (t ? file == NULL : !util_addr_ok(cfg->list_address) || !util_addr_ok(to->addr)) {
+	if ((file = digest_build(cfg, seed, to, tagged, body, r->now)) == NULL) {
 		fail(err, "digest: cannot build the mail to <%s>", to->addr);
 		goto out;
 	}
-	if (rep->text) {
+	if (rep->text)
 		g_string_append_printf(rep->text, "=== issue %d, period %s, to %s (%s) ===\n"
-				       "Subject: ", r->issue, r->period->id, to->addr,
-				       dm ? "lead" : "organizer");
-		g_string_append(rep->text, tagged);
-		g_string_append(rep->text, "\n\n");
-		g_string_append(rep->text, body);
-		g_string_append_c(rep->text, '\n');
-	}
+				       "Subject: %s\n\n%s\n", r->issue, r->period->id, to->addr,
+				       dm ? "lead" : "organizer", tagged, body);
 	if (t) {
 		name = util_sha256_hex(seed, strlen(seed));
 		name[32] = '\0';
