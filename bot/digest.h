@@ -66,8 +66,7 @@ int digest_period_at(const char *tz, int weekday, int minute, gint64 now, gboole
 		     struct digest_period *out, GString *err);
 
 enum digest_flags {
-	DIGEST_DRY_RUN = 1 << 0,        /* render, print, change and send nothing; the
-	                                   mails are not built, their addresses checked */
+	DIGEST_DRY_RUN = 1 << 0,        /* render and build, print, change and send nothing */
 	DIGEST_AHEAD = 1 << 1,          /* the next period's digests now (--now) */
 };
 
