@@ -192,6 +192,7 @@ store_open_mode(const char *state_dir, gboolean readonly, struct store **out, GS
 	st->by_slug = g_hash_table_new(g_str_hash, g_str_equal);
 	st->by_thread = g_hash_table_new(g_str_hash, g_str_equal);
 	store_pending_init(st);
+	store_files_init(st);
 	if (!readonly) {
 		if (util_mkdirs(state_dir, err) < 0 || store_lock(st, err) < 0)
 			goto bad;
@@ -241,6 +242,7 @@ store_close(struct store *st)
 	if (st->pending && st->pending->len)
 		log_warnx("store: %u staged changes dropped at close", st->pending->len);
 	store_pending_free(st);
+	store_files_free(st);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	g_hash_table_unref(st->by_thread);
