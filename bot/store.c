@@ -89,13 +89,31 @@ load_processed(struct store *st, GString *err)
 	return rc;
 }
 
+/* A line file of an MC that later lines are appended to (NULL when
+ * absent).  A last line without its LF (damage) gets one first, or the
+ * next line appended would join it.  (transfer full) */
+static char *
+read_line_file(const struct store *st, const char *dir, const char *name)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	char *data = NULL;
+	gsize len;
+
+	if (util_read_file(path, MC_FILE_MAX, &data, &len, NULL) == 0) {
+		if (!st->readonly)
+			end_last_line(path, data, len, NULL);
+		nul_to_lf(data, len);
+	}
+	g_free(path);
+	return data;
+}
+
 static int
 load_mc(struct store *st, const char *name, GString *err)
 {
 	char *dir = g_build_filename(st->dir, "mc", name, NULL);
 	char *path = g_build_filename(dir, "proposal", NULL);
-	char *rpath = g_build_filename(dir, "rsvps", NULL);
-	char *data = NULL, *rdata = NULL;
+	char *data = NULL, *rdata = NULL, *tdata = NULL;
 	gsize len;
 	struct mc *mc;
 	int rc = -1;
@@ -115,18 +133,18 @@ load_mc(struct store *st, const char *name, GString *err)
 		mc_free(mc);
 		goto out;
 	}
-	if (util_read_file(rpath, MC_FILE_MAX, &rdata, &len, NULL) == 0) {
-		nul_to_lf(rdata, len);
+	if ((rdata = read_line_file(st, dir, "rsvps")) != NULL)
 		rsvps_parse(mc, rdata);
-	}
+	if ((tdata = read_line_file(st, dir, "threads")) != NULL)
+		threads_parse(mc, tdata);
 	store_install(st, mc);
 	if (mc->id >= st->next_id)
 		st->next_id = mc->id + 1;
 	rc = 0;
 out:
+	g_free(tdata);
 	g_free(rdata);
 	g_free(data);
-	g_free(rpath);
 	g_free(path);
 	g_free(dir);
 	return rc;

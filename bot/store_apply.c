@@ -48,22 +48,41 @@ store_step(void)
 	}
 }
 
+/* mkdir -p, trying the directory itself first: usually only its last
+ * component is missing.  Each directory made or found is remembered. */
+static int
+make_dir(struct store *st, const char *dir)
+{
+	char *parent;
+	int rc = 0;
+
+	if (g_hash_table_contains(st->dirs, dir))
+		return 0;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		if (errno != ENOENT)
+			return -1;
+		parent = g_path_get_dirname(dir);
+		rc = strcmp(parent, dir) == 0 ? -1 : make_dir(st, parent);
+		g_free(parent);
+		if (rc == 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+			rc = -1;
+	}
+	if (rc == 0)
+		g_hash_table_add(st->dirs, g_strdup(dir));
+	return rc;
+}
+
 /* The parent directory of path exists: made once per process. */
 static int
 ensure_parent(struct store *st, const char *path, GString *err)
 {
 	char *dir = g_path_get_dirname(path);
+	int rc = make_dir(st, dir);
 
-	if (g_hash_table_contains(st->dirs, dir)) {
-		g_free(dir);
-		return 0;
-	}
-	if (util_mkdirs(dir, err) < 0) {
-		g_free(dir);
-		return -1;
-	}
-	g_hash_table_add(st->dirs, dir);
-	return 0;
+	if (rc < 0)
+		fail(err, "mkdir %s: %s", dir, g_strerror(errno));
+	g_free(dir);
+	return rc;
 }
 
 /* After a failure: was path's directory, known to exist, removed since? */

@@ -36,12 +36,14 @@ struct store {
 	gsize files_bytes;          /* what that cache holds */
 };
 
-/* store_mc.c: the proposal file and the rsvps file. */
+/* store_mc.c: the proposal file, the rsvps file, the threads file. */
 struct mc *mc_alloc(void);                 /* an empty MC (transfer full) */
-GString *mc_serialize(const struct mc *mc);
+GString *mc_serialize(const struct mc *mc);        /* without the threads */
 int mc_parse(const char *data, gsize len, struct mc **out, GString *err);
 GString *rsvps_serialize(const struct mc *mc);
 void rsvps_parse(struct mc *mc, const char *data);
+GString *threads_serialize(const struct mc *mc);
+void threads_parse(struct mc *mc, const char *data);  /* adds to mc->threads */
 
 /* store.c: install a new or changed MC in memory (takes mc). */
 void store_install(struct store *st, struct mc *mc);

@@ -16,6 +16,7 @@ struct txn {
 	GPtrArray *ops;             /* struct op * */
 	GPtrArray *put;             /* struct mc * installed in memory on commit */
 	GPtrArray *keys;            /* processed keys and their folders, in pairs */
+	GHashTable *rsvps;          /* MC id -> GString: its rsvps file as put in this txn */
 	int next_id;
 };
 
@@ -38,6 +39,12 @@ add_op(struct txn *t, enum op_kind kind, char *rel, GBytes *data)
 	g_ptr_array_add(t->ops, op);
 }
 
+static void
+string_free(gpointer s)
+{
+	g_string_free(s, TRUE);
+}
+
 struct txn *
 txn_new(struct store *st)
 {
@@ -47,6 +54,7 @@ txn_new(struct store *st)
 	t->ops = g_ptr_array_new_with_free_func((GDestroyNotify)op_free);
 	t->put = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
 	t->keys = g_ptr_array_new_with_free_func(g_free);
+	t->rsvps = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, string_free);
 	t->next_id = st->next_id;
 	return t;
 }
@@ -59,6 +67,7 @@ txn_free(struct txn *t)
 	g_ptr_array_unref(t->ops);
 	g_ptr_array_unref(t->put);
 	g_ptr_array_unref(t->keys);
+	g_hash_table_unref(t->rsvps);
 	g_free(t);
 }
 
@@ -92,24 +101,74 @@ txn_new_mc(struct txn *t, const char *title)
 	return mc;
 }
 
+/* An MC as it is before this change: as put earlier in this txn, or as
+ * the store has it (staged or on disk); NULL for a new one (borrowed). */
+static const struct mc *
+latest_mc(const struct txn *t, int id)
+{
+	for (guint i = t->put->len; i-- > 0; )
+		if (((const struct mc *)t->put->pdata[i])->id == id)
+			return t->put->pdata[i];
+	return store_mc_by_id(t->st, id);
+}
+
+/*
+ * A line file of an MC becomes now (takes rel and now).  When the lines
+ * it has (was, as memory knows them; NULL: unknown) start now, only the
+ * new ones are appended, and nothing is written when there are none: an
+ * RSVP or a thread adds a line without a new file.
+ */
+static void
+put_lines(struct txn *t, char *rel, const GString *was, GString *now)
+{
+	if (was == NULL || was->len > now->len || memcmp(was->str, now->str, was->len) != 0) {
+		add_op(t, OP_WRITE, rel, g_string_free_to_bytes(now));
+		return;
+	}
+	if (now->len > was->len)
+		add_op(t, OP_APPEND, rel, g_bytes_new(now->str + was->len, now->len - was->len));
+	else
+		g_free(rel);
+	g_string_free(now, TRUE);
+}
+
+/*
+ * The proposal file is written only when its text changes; the threads
+ * file then too (Thread lines of an older proposal file move there),
+ * else only the new threads are appended.
+ */
 void
 txn_put_mc(struct txn *t, struct mc *mc)
 {
-	GString *s = mc_serialize(mc);
+	const struct mc *prev = latest_mc(t, mc->id);
+	GString *s = mc_serialize(mc), *th = threads_serialize(mc), *was = NULL, *r;
 	struct mc *clean = NULL;
+	gboolean same;
 
-	/* Memory holds what the file says, so a restart sees the same MC. */
+	/* Memory holds what the files say, so a restart sees the same MC. */
 	if (mc_parse(s->str, s->len, &clean, NULL) < 0)
 		g_error("txn_put_mc: MC %d does not read back", mc->id);
-	{
-		GString *r = rsvps_serialize(mc);
-
-		rsvps_parse(clean, r->str);
-		g_string_free(r, TRUE);
-	}
+	r = rsvps_serialize(mc);
+	rsvps_parse(clean, r->str);
+	g_string_free(r, TRUE);
+	threads_parse(clean, th->str);
 	mc_free(mc);
-	add_op(t, OP_WRITE, g_strdup_printf("mc/%d/proposal", clean->id),
-	       g_string_free_to_bytes(s));
+	if (prev) {
+		GString *ps = mc_serialize(prev);
+
+		same = g_string_equal(ps, s);
+		g_string_free(ps, TRUE);
+		if (same)
+			was = threads_serialize(prev);
+	}
+	put_lines(t, g_strdup_printf("mc/%d/threads", clean->id), was, th);
+	if (was == NULL)
+		add_op(t, OP_WRITE, g_strdup_printf("mc/%d/proposal", clean->id),
+		       g_string_free_to_bytes(s));
+	else
+		g_string_free(s, TRUE);
+	if (was)
+		g_string_free(was, TRUE);
 	g_ptr_array_add(t->put, clean);
 }
 
@@ -134,8 +193,17 @@ txn_log(struct txn *t, int mc_id, gint64 when, const char *actor, const char *ac
 void
 txn_put_rsvps(struct txn *t, const struct mc *mc)
 {
-	add_op(t, OP_WRITE, g_strdup_printf("mc/%d/rsvps", mc->id),
-	       g_string_free_to_bytes(rsvps_serialize(mc)));
+	GString *was = g_hash_table_lookup(t->rsvps, GINT_TO_POINTER(mc->id)), *now;
+	const struct mc *prev = was ? NULL : latest_mc(t, mc->id);
+
+	was = was ? g_string_new_len(was->str, (gssize)was->len)
+		  : prev ? rsvps_serialize(prev) : NULL;
+	now = rsvps_serialize(mc);
+	g_hash_table_replace(t->rsvps, GINT_TO_POINTER(mc->id),
+			     g_string_new_len(now->str, (gssize)now->len));
+	put_lines(t, g_strdup_printf("mc/%d/rsvps", mc->id), was, now);
+	if (was)
+		g_string_free(was, TRUE);
 }
 
 void
