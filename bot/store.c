@@ -89,13 +89,31 @@ load_processed(struct store *st, GString *err)
 	return rc;
 }
 
+/* A line file of an MC that later lines are appended to (NULL when
+ * absent).  A last line without its LF (damage) gets one first, or the
+ * next line appended would join it.  (transfer full) */
+static char *
+read_line_file(const struct store *st, const char *dir, const char *name)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	char *data = NULL;
+	gsize len;
+
+	if (util_read_file(path, MC_FILE_MAX, &data, &len, NULL) == 0) {
+		if (!st->readonly)
+			end_last_line(path, data, len, NULL);
+		nul_to_lf(data, len);
+	}
+	g_free(path);
+	return data;
+}
+
 static int
 load_mc(struct store *st, const char *name, GString *err)
 {
 	char *dir = g_build_filename(st->dir, "mc", name, NULL);
 	char *path = g_build_filename(dir, "proposal", NULL);
-	char *rpath = g_build_filename(dir, "rsvps", NULL);
-	char *data = NULL, *rdata = NULL;
+	char *data = NULL, *rdata = NULL, *tdata = NULL;
 	gsize len;
 	struct mc *mc;
 	int rc = -1;
@@ -115,18 +133,18 @@ load_mc(struct store *st, const char *name, GString *err)
 		mc_free(mc);
 		goto out;
 	}
-	if (util_read_file(rpath, MC_FILE_MAX, &rdata, &len, NULL) == 0) {
-		nul_to_lf(rdata, len);
+	if ((rdata = read_line_file(st, dir, "rsvps")) != NULL)
 		rsvps_parse(mc, rdata);
-	}
+	if ((tdata = read_line_file(st, dir, "threads")) != NULL)
+		threads_parse(mc, tdata);
 	store_install(st, mc);
 	if (mc->id >= st->next_id)
 		st->next_id = mc->id + 1;
 	rc = 0;
 out:
+	g_free(tdata);
 	g_free(rdata);
 	g_free(data);
-	g_free(rpath);
 	g_free(path);
 	g_free(dir);
 	return rc;
@@ -192,6 +210,7 @@ store_open_mode(const char *state_dir, gboolean readonly, struct store **out, GS
 	st->by_slug = g_hash_table_new(g_str_hash, g_str_equal);
 	st->by_thread = g_hash_table_new(g_str_hash, g_str_equal);
 	store_pending_init(st);
+	store_files_init(st);
 	if (!readonly) {
 		if (util_mkdirs(state_dir, err) < 0 || store_lock(st, err) < 0)
 			goto bad;
@@ -241,6 +260,7 @@ store_close(struct store *st)
 	if (st->pending && st->pending->len)
 		log_warnx("store: %u staged changes dropped at close", st->pending->len);
 	store_pending_free(st);
+	store_files_free(st);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	g_hash_table_unref(st->by_thread);

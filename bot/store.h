@@ -10,16 +10,20 @@
  *                              a blank line, then the description
  *   state_dir/mc/<id>/versions/<n>.eml  the original mail of version n
  *   state_dir/mc/<id>/rsvps    email<TAB>name<TAB>unix-time lines
+ *   state_dir/mc/<id>/threads  the MC's thread Message-IDs, one a line (older
+ *                              stores: "Thread:" lines of the proposal, still read)
  *   state_dir/mc/<id>/log      unix-time<TAB>actor<TAB>action lines
  *   state_dir/outbox/          see outbox.h
  *
  * The whole store is read once at open and kept in memory; lookups by id,
  * slug, key and thread Message-ID are hash lookups.  Every change goes
  * through a struct txn: the handler records changes, txn_commit() writes
- * one journal file (fsync), applies each change (whole files tmp -> fsync
- * -> rename; appends at a recorded offset, so a replay is idempotent),
- * updates memory, and removes the journal file.  store_open() replays a
- * journal left by a crash.
+ * one journal file (fsync), applies each change (whole files tmp ->
+ * rename; appends at a recorded offset, so a replay is idempotent), syncs
+ * the file system, updates memory, and removes the journal file.
+ * store_open() replays a journal left by a crash.  A proposal file is
+ * rewritten only when its text changes; RSVPs and threads added to an MC
+ * are appended to its rsvps and threads files.
  */
 #ifndef MCBOT_STORE_H
 #define MCBOT_STORE_H

@@ -1,6 +1,11 @@
 /*
  * store_mc.c - an MC's proposal file ("Field: value" lines, a blank line,
- * the description) and its rsvps file, to and from struct mc.
+ * the description), its rsvps file and its threads file, to and from
+ * struct mc.
+ *
+ * Thread Message-IDs were once "Thread:" lines of the proposal file: they
+ * are still read from there, and written to the threads file, which an
+ * answered RSVP only appends to.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +80,6 @@ mc_serialize(const struct mc *mc)
 		put(s, "Constraint", p->constraints->pdata[i]);
 	if (p->from_form)
 		put(s, "Form", "yes");
-	for (guint i = 0; i < mc->threads->len; i++)
-		put(s, "Thread", mc->threads->pdata[i]);
 	g_string_append_c(s, '\n');
 	if (p->description)
 		g_string_append(s, p->description);
@@ -250,6 +253,32 @@ rsvps_parse(struct mc *mc, const char *data)
 		}
 		g_strfreev(f);
 	}
+	g_strfreev(lines);
+}
+
+GString *
+threads_serialize(const struct mc *mc)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < mc->threads->len; i++) {
+		char *v = util_clean_line(mc->threads->pdata[i], FIELD_MAX);
+
+		g_string_append(s, v);
+		g_string_append_c(s, '\n');
+		g_free(v);
+	}
+	return s;
+}
+
+void
+threads_parse(struct mc *mc, const char *data)
+{
+	char **lines = g_strsplit(data, "\n", -1);
+
+	for (int i = 0; lines[i]; i++)
+		if (lines[i][0] != '\0')
+			g_ptr_array_add(mc->threads, g_strdup(lines[i]));
 	g_strfreev(lines);
 }
 

@@ -69,7 +69,7 @@ is "$(printf '%s\n' "$ann" | grep -c .)" 1 "the announcement was written once"
 like "$(text_of "$ann")" "^To: (.*<)?mc@lpc\.example\.org>?$" "it goes to the list address"
 like "$(text_of "$ann")" "Subject: \[LPC MC-1\] New microconference: Android MC" "its Subject names the MC"
 like "$(text_of "$ann")" "Reply to this message to RSVP" "it says how to RSVP"
-[ -n "$msgid" ] && grep -qF "Thread: $msgid" "$dir/state/mc/1/proposal"
+[ -n "$msgid" ] && grep -qxF "$msgid" "$dir/state/mc/1/threads"
 ok $? "the announcement is in the MC's threads"
 run_fails "a rejected or unknown MC is not announced" "$MCBOT" --config "$conf" announce bluetooth
 
