@@ -238,22 +238,23 @@ rsvps_serialize(const struct mc *mc)
 void
 rsvps_parse(struct mc *mc, const char *data)
 {
-	char **lines = g_strsplit(data, "\n", -1);
+	/* email TAB name TAB unix-time per line; split in place (a store of
+	 * 1,000 MCs with 200 RSVPs each is read at every digest run). */
+	for (const char *p = data; *p;) {
+		const char *eol = p + strcspn(p, "\n");
+		const char *t1 = memchr(p, '\t', (gsize)(eol - p));
+		const char *t2 = t1 ? memchr(t1 + 1, '\t', (gsize)(eol - t1 - 1)) : NULL;
 
-	for (int i = 0; lines[i]; i++) {
-		char **f = g_strsplit(lines[i], "\t", 3);
-
-		if (g_strv_length(f) == 3) {
+		if (t2) {
 			struct rsvp *r = g_new0(struct rsvp, 1);
 
-			r->email = g_strdup(f[0]);
-			r->name = g_strdup(f[1]);
-			r->date = g_ascii_strtoll(f[2], NULL, 10);
+			r->email = g_strndup(p, (gsize)(t1 - p));
+			r->name = g_strndup(t1 + 1, (gsize)(t2 - t1 - 1));
+			r->date = g_ascii_strtoll(t2 + 1, NULL, 10);
 			g_ptr_array_add(mc->rsvps, r);
 		}
-		g_strfreev(f);
+		p = *eol ? eol + 1 : eol;
 	}
-	g_strfreev(lines);
 }
 
 GString *
