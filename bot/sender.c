@@ -3,7 +3,7 @@
  *
  * One mutex guards the job queue, the counts and the first error; one
  * condition wakes the thread (a job or the end) and the caller (a job
- * done).  The thread runs each job with the lock released, through
+ * done).  POSIX ones rather than GLib's, which ThreadSanitizer cannot see.  The thread runs each job with the lock released, through
  * outbox_send() on its own outbox_link.
  */
 #include <signal.h>
@@ -25,8 +25,8 @@ struct sender_job {
 
 struct sender {
 	GThread *thread;
-	GMutex lock;
-	GCond cond;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
 	/* Under lock. */
 	GQueue jobs;                /* struct sender_job * */
 	int unfinished;             /* queued or running */
@@ -80,21 +80,21 @@ sender_main(gpointer data)
 	struct sender *s = data;
 	GString *err = g_string_new(NULL);
 
-	g_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		struct outbox_stats st = { 0 };
 		struct sender_job *j;
 		int rc;
 
 		while (!s->quit && g_queue_is_empty(&s->jobs))
-			g_cond_wait(&s->cond, &s->lock);
+			pthread_cond_wait(&s->cond, &s->lock);
 		if (!(j = g_queue_pop_head(&s->jobs)))
 			break;
-		g_mutex_unlock(&s->lock);
+		pthread_mutex_unlock(&s->lock);
 		g_string_truncate(err, 0);
 		rc = sender_run(s, j, &st, err);
 		sender_job_free(j);
-		g_mutex_lock(&s->lock);
+		pthread_mutex_lock(&s->lock);
 		s->st.sent += st.sent;
 		s->st.tempfail += st.tempfail;
 		s->st.permfail += st.permfail;
@@ -102,9 +102,9 @@ sender_main(gpointer data)
 		if (rc < 0 && !s->error)
 			s->error = g_string_new(err->str);
 		s->unfinished--;
-		g_cond_broadcast(&s->cond);
+		pthread_cond_broadcast(&s->cond);
 	}
-	g_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->lock);
 	g_string_free(err, TRUE);
 	return NULL;
 }
@@ -115,8 +115,8 @@ sender_new(void)
 	struct sender *s = g_new0(struct sender, 1);
 	sigset_t all, old;
 
-	g_mutex_init(&s->lock);
-	g_cond_init(&s->cond);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
 	g_queue_init(&s->jobs);
 	s->link = outbox_link_new();
 	s->given = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -131,13 +131,13 @@ sender_new(void)
 static void
 sender_push(struct sender *s, struct sender_job *j)
 {
-	g_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->lock);
 	while (s->unfinished >= SENDER_MAX_JOBS)
-		g_cond_wait(&s->cond, &s->lock);
+		pthread_cond_wait(&s->cond, &s->lock);
 	g_queue_push_tail(&s->jobs, j);
 	s->unfinished++;
-	g_cond_broadcast(&s->cond);
-	g_mutex_unlock(&s->lock);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int
@@ -180,10 +180,10 @@ sender_check(struct sender *s, GString *err)
 {
 	int rc = 0;
 
-	g_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->lock);
 	if (s->error)
 		rc = fail(err, "%s", s->error->str);
-	g_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 
@@ -192,9 +192,9 @@ sender_wait(struct sender *s, struct outbox_stats *st, GString *err)
 {
 	int rc = 0;
 
-	g_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->lock);
 	while (s->unfinished > 0)
-		g_cond_wait(&s->cond, &s->lock);
+		pthread_cond_wait(&s->cond, &s->lock);
 	if (st) {
 		st->sent += s->st.sent;
 		st->tempfail += s->st.tempfail;
@@ -207,7 +207,7 @@ sender_wait(struct sender *s, struct outbox_stats *st, GString *err)
 		g_string_free(s->error, TRUE);
 		s->error = NULL;
 	}
-	g_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 
@@ -216,10 +216,10 @@ sender_forget(struct sender *s)
 {
 	sender_push(s, g_memdup2(&(struct sender_job){ .forget = TRUE },
 				 sizeof(struct sender_job)));
-	g_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->lock);
 	while (s->unfinished > 0)
-		g_cond_wait(&s->cond, &s->lock);
-	g_mutex_unlock(&s->lock);
+		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void
@@ -227,10 +227,10 @@ sender_free(struct sender *s)
 {
 	if (!s)
 		return;
-	g_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->lock);
 	s->quit = TRUE;     /* the thread ends once the queue is empty */
-	g_cond_broadcast(&s->cond);
-	g_mutex_unlock(&s->lock);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 	g_thread_join(s->thread);
 	if (s->error) {
 		log_warnx("outbox: %s", s->error->str);
@@ -241,7 +241,7 @@ sender_free(struct sender *s)
 		g_ptr_array_unref(s->left);
 	g_hash_table_unref(s->given);
 	g_queue_clear_full(&s->jobs, (GDestroyNotify)sender_job_free);
-	g_mutex_clear(&s->lock);
-	g_cond_clear(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
 	g_free(s);
 }
