@@ -48,6 +48,15 @@ sender_job_free(struct sender_job *j)
 	g_free(j);
 }
 
+static void
+sender_add(struct outbox_stats *to, const struct outbox_stats *from)
+{
+	to->sent += from->sent;
+	to->tempfail += from->tempfail;
+	to->permfail += from->permfail;
+	to->stopped += from->stopped;
+}
+
 /* One job, without the lock.  -1 on a local I/O error (err). */
 static int
 sender_run(struct sender *s, struct sender_job *j, struct outbox_stats *st, GString *err)
@@ -95,10 +104,7 @@ sender_main(gpointer data)
 		rc = sender_run(s, j, &st, err);
 		sender_job_free(j);
 		pthread_mutex_lock(&s->lock);
-		s->st.sent += st.sent;
-		s->st.tempfail += st.tempfail;
-		s->st.permfail += st.permfail;
-		s->st.stopped += st.stopped;
+		sender_add(&s->st, &st);
 		if (rc < 0 && !s->error)
 			s->error = g_string_new(err->str);
 		s->unfinished--;
@@ -195,12 +201,8 @@ sender_wait(struct sender *s, struct outbox_stats *st, GString *err)
 	pthread_mutex_lock(&s->lock);
 	while (s->unfinished > 0)
 		pthread_cond_wait(&s->cond, &s->lock);
-	if (st) {
-		st->sent += s->st.sent;
-		st->tempfail += s->st.tempfail;
-		st->permfail += s->st.permfail;
-		st->stopped += s->st.stopped;
-	}
+	if (st)
+		sender_add(st, &s->st);
 	memset(&s->st, 0, sizeof s->st);
 	if (s->error) {
 		rc = fail(err, "%s", s->error->str);
