@@ -277,7 +277,8 @@ imap_wait(struct inbox *ib, int seconds, volatile int *stop, GString *err)
 	if (im->broken)
 		return fail(err, "%s: session lost; reconnect", im->label);
 	im->next_uid = 1;
-	/* Mail announced during the last search, before this wait: no need to wait. */
+	g_array_set_size(im->pending, 0);
+	/* Mail announced during the last scan, before this wait: no need to wait. */
 	if (im->s->imap_selection_info->sel_has_exists) {
 		im->s->imap_selection_info->sel_has_exists = 0;
 		return 1;
@@ -333,6 +334,7 @@ imap_close(struct inbox *ib)
 		mailimap_free(im->s);
 	}
 	g_hash_table_destroy(im->folders);
+	g_array_free(im->pending, TRUE);
 	g_free(im->label);
 	g_free(im);
 	g_free(ib);
@@ -359,6 +361,7 @@ imap_inbox_open(const struct config *cfg, struct inbox **out, GString *err)
 	im = g_new0(struct imap, 1);
 	im->label = g_strdup_printf("imap %s:%d", cfg->imap_host, cfg->imap_port);
 	im->next_uid = 1;
+	im->pending = g_array_new(FALSE, FALSE, sizeof(struct imap_pending));
 	im->folders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	ib = g_new0(struct inbox, 1);
 	ib->ops = &imap_ops;

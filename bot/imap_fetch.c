@@ -2,11 +2,13 @@
  * imap_fetch.c - finding pending mail, fetching it and moving it to the
  * folders under the prefix.
  *
- * Everything in the mailbox is pending (handled mail is moved out).  One
- * fetch: UID SEARCH for UIDs not handed out since the last wait, then
- * UID FETCH (UID RFC822.SIZE) for the first max of them, then
- * UID FETCH (UID BODY.PEEK[]) in batches for those that fit the size limit,
- * and UID FETCH (UID BODY.PEEK[HEADER]) for the others (their one notice).
+ * Everything in the mailbox is pending (handled mail is moved out).  A
+ * scan, UID FETCH n:* (UID FLAGS RFC822.SIZE), lists the mail not handed
+ * out since the last wait, with sizes, in one round trip; fetches take
+ * from that list and scan again only when it is empty (so a drain scans
+ * once, plus once at its end).  One fetch: UID FETCH (UID BODY.PEEK[]) in
+ * batches for the first max that fit the size limit, and
+ * UID FETCH (UID BODY.PEEK[HEADER]) for the others (their one notice).
  * Bodies are streamed through a body handler into a buffer bounded by the
  * limit, so a server that declares a huge literal cannot make us allocate
  * it.
@@ -55,42 +57,91 @@ imap_cmp_uid(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
-static struct mailimap_search_key *
-imap_key_undeleted(void)
+struct imap_scan_ctx {
+	GArray *pending;        /* struct imap_pending */
+	uint32_t from;          /* the lowest UID wanted */
+};
+
+/* Called once per FETCH response of a scan. */
+static void
+imap_scan_att(struct mailimap_msg_att *att, void *data)
 {
-	return mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNDELETED, NULL, NULL, NULL, NULL,
-	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
-	    NULL, NULL, NULL, 0, NULL, NULL, NULL);
+	struct imap_scan_ctx *sc = data;
+	struct imap_pending p = { 0, 0 };
+	gboolean has_size = FALSE, deleted = FALSE;
+
+	for (clistiter *c = clist_begin(att->att_list); c; c = clist_next(c)) {
+		struct mailimap_msg_att_item *item = clist_content(c);
+		struct mailimap_msg_att_static *s = item->att_data.att_static;
+		struct mailimap_msg_att_dynamic *d = item->att_data.att_dyn;
+
+		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC && d && d->att_list) {
+			for (clistiter *f = clist_begin(d->att_list); f; f = clist_next(f)) {
+				struct mailimap_flag_fetch *ff = clist_content(f);
+
+				if (ff->fl_type == MAILIMAP_FLAG_FETCH_OTHER && ff->fl_flag &&
+				    ff->fl_flag->fl_type == MAILIMAP_FLAG_DELETED)
+					deleted = TRUE;
+			}
+		} else if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC) {
+			if (s->att_type == MAILIMAP_MSG_ATT_UID)
+				p.uid = s->att_data.att_uid;
+			else if (s->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
+				p.size = s->att_data.att_rfc822_size;
+				has_size = TRUE;
+			}
+		}
+	}
+	/* "n:*" always matches the highest UID, even below n.  Mail copied out
+	 * by a server without MOVE keeps only \Deleted. */
+	if (p.uid >= sc->from && has_size && !deleted)
+		g_array_append_val(sc->pending, p);
 }
 
-/* UIDs >= next_uid still in the mailbox, sorted, into uids (uint32_t). */
-static int
-imap_search(struct imap *im, GArray *uids, GString *err)
+static void
+imap_progress(size_t current, size_t maximum, void *data)
 {
-	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+}
+
+static gint
+imap_cmp_pending(gconstpointer a, gconstpointer b)
+{
+	return imap_cmp_uid(&((const struct imap_pending *)a)->uid,
+	    &((const struct imap_pending *)b)->uid);
+}
+
+/* Replace im->pending with the mail from next_uid on, UIDs ascending. */
+static int
+imap_scan(struct imap *im, GString *err)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	struct mailimap_set *set = mailimap_set_new_interval(im->next_uid, 0);
+	struct imap_scan_ctx sc = { im->pending, im->next_uid };
 	clist *result = NULL;
 	int r;
 
-	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(set));
-	/* Mail copied out by a server without MOVE keeps only \Deleted. */
-	mailimap_search_key_multiple_add(key, imap_key_undeleted());
-	/* From here on an EXISTS means mail this search may not have seen (see imap_wait). */
+	g_array_set_size(im->pending, 0);
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	/* From here on an EXISTS means mail this scan may not have seen (see imap_wait). */
 	im->s->imap_selection_info->sel_has_exists = 0;
 	im->s->imap_selection_info->sel_has_recent = 0;
-	r = mailimap_uid_search(im->s, NULL, key, &result);
-	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, err, r, "search");
-	for (clistiter *c = clist_begin(result); c; c = clist_next(c)) {
-		uint32_t uid = *(uint32_t *)clist_content(c);
-
-		/* "n:*" always matches the highest UID, even below n. */
-		if (uid >= im->next_uid)
-			g_array_append_val(uids, uid);
+	/* libetpan 1.9.4 calls the msg_att handler only when a progress callback is set. */
+	mailimap_set_progress_callback(im->s, imap_progress, NULL, NULL);
+	mailimap_set_msg_att_handler(im->s, imap_scan_att, &sc);
+	r = mailimap_uid_fetch(im->s, set, ft, &result);
+	mailimap_set_msg_att_handler(im->s, NULL, NULL);
+	mailimap_set_progress_callback(im->s, NULL, NULL, NULL);
+	if (result)
+		mailimap_fetch_list_free(result);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR) {
+		g_array_set_size(im->pending, 0);
+		return imap_fail(im, err, r, "scan");
 	}
-	mailimap_search_result_free(result);
-	g_array_sort(uids, imap_cmp_uid);
+	g_array_sort(im->pending, imap_cmp_pending);
 	return 0;
 }
 
@@ -118,8 +169,8 @@ imap_msg_att(struct mailimap_msg_att *att, void *data)
 {
 	struct imap_fetch_ctx *fc = data;
 	struct inbox_item *it = NULL;
-	gboolean body = FALSE, has_size = FALSE;
-	uint32_t uid = 0, size = 0;
+	gboolean body = FALSE;
+	uint32_t uid = 0;
 
 	for (clistiter *c = clist_begin(att->att_list); c; c = clist_next(c)) {
 		struct mailimap_msg_att_item *item = clist_content(c);
@@ -130,17 +181,14 @@ imap_msg_att(struct mailimap_msg_att *att, void *data)
 		s = item->att_data.att_static;
 		if (s->att_type == MAILIMAP_MSG_ATT_UID)
 			uid = s->att_data.att_uid;
-		else if (s->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
-			size = s->att_data.att_rfc822_size;
-			has_size = TRUE;
-		} else if (s->att_type == MAILIMAP_MSG_ATT_BODY_SECTION
+		else if (s->att_type == MAILIMAP_MSG_ATT_BODY_SECTION
 		    && s->att_data.att_body_section->sec_body_part != NULL)
 			body = TRUE;
 	}
 	if (uid)
 		it = g_hash_table_lookup(fc->by_uid, GUINT_TO_POINTER(uid));
-	if (it && has_size)
-		it->size = size;
+	if (it && body)
+		g_hash_table_add(fc->got_body, GUINT_TO_POINTER(uid));
 	if (it && body && fc->head) {
 		g_clear_pointer(&it->head, g_free);
 		it->head_len = 0;
@@ -150,7 +198,6 @@ imap_msg_att(struct mailimap_msg_att *att, void *data)
 			fc->cur = g_string_new(NULL);
 		}
 	} else if (it && body) {
-		g_hash_table_add(fc->got_body, GUINT_TO_POINTER(uid));
 		g_free(it->raw);
 		it->raw = NULL;
 		it->len = 0;
@@ -167,15 +214,10 @@ imap_msg_att(struct mailimap_msg_att *att, void *data)
 	fc->overflow = FALSE;
 }
 
-static void
-imap_progress(size_t current, size_t maximum, void *data)
-{
-}
-
-/* UID FETCH uids with the attributes wanted, through the callbacks. */
+/* UID FETCH uids (UID BODY.PEEK[] or [HEADER]), through the callbacks. */
 static int
 imap_fetch_atts(struct imap *im, struct imap_fetch_ctx *fc, const uint32_t *uids, guint n,
-    gboolean want_body, GString *err)
+    GString *err)
 {
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	struct mailimap_set *set = imap_uid_set(uids, n);
@@ -183,12 +225,9 @@ imap_fetch_atts(struct imap *im, struct imap_fetch_ctx *fc, const uint32_t *uids
 	int r;
 
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	if (want_body)
-		mailimap_fetch_type_new_fetch_att_list_add(ft,
-		    mailimap_fetch_att_new_body_peek_section(fc->head ? mailimap_section_new_header()
-			: mailimap_section_new(NULL)));
-	else
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_body_peek_section(fc->head ? mailimap_section_new_header()
+		: mailimap_section_new(NULL)));
 	/* libetpan 1.9.4 calls the msg_att handler only when a progress callback is set. */
 	mailimap_set_progress_callback(im->s, imap_progress, NULL, NULL);
 	mailimap_set_msg_att_handler(im->s, imap_msg_att, fc);
@@ -202,7 +241,7 @@ imap_fetch_atts(struct imap *im, struct imap_fetch_ctx *fc, const uint32_t *uids
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, err, r, want_body ? "fetch" : "fetch sizes");
+		return imap_fail(im, err, r, "fetch");
 	return 0;
 }
 
@@ -217,13 +256,13 @@ imap_fetch_heads(struct imap *im, struct imap_fetch_ctx *fc, GArray *uids, GPtrA
 	for (guint i = 0; i < uids->len; i++) {
 		struct inbox_item *it = g_ptr_array_index(got, i);
 
-		if (it->size > limit && it->size != G_MAXSIZE)
+		if (it->size > limit)
 			g_array_append_val(big, g_array_index(uids, uint32_t, i));
 	}
 	if (big->len > 0) {
 		fc->head = TRUE;
 		fc->max = INBOX_HEAD_MAX;
-		r = imap_fetch_atts(im, fc, (uint32_t *)big->data, big->len, TRUE, err);
+		r = imap_fetch_atts(im, fc, (uint32_t *)big->data, big->len, err);
 		fc->head = FALSE;
 		fc->max = limit;
 	}
@@ -241,6 +280,7 @@ imap_fetch(struct inbox *ib, int max, GPtrArray *items, GString *err)
 	GArray *small = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	GPtrArray *got = g_ptr_array_new_with_free_func((GDestroyNotify)inbox_item_free);
 	struct imap_fetch_ctx fc = { 0 };
+	guint n;
 	int ret = -1;
 
 	if (im->broken) {
@@ -251,52 +291,44 @@ imap_fetch(struct inbox *ib, int max, GPtrArray *items, GString *err)
 	fc.got_body = g_hash_table_new(g_direct_hash, g_direct_equal);
 	fc.cur = g_string_new(NULL);
 	fc.max = limit;
-	if (imap_search(im, uids, err) < 0)
+	if (im->pending->len == 0 && imap_scan(im, err) < 0)
 		goto out;
-	if (uids->len > (guint)max)
-		g_array_set_size(uids, max);
-	if (uids->len == 0) {
+	n = MIN((guint)max, im->pending->len);
+	if (n == 0) {
 		ret = 0;
 		goto out;
 	}
-	for (guint i = 0; i < uids->len; i++) {
+	for (guint i = 0; i < n; i++) {
+		const struct imap_pending *p = &g_array_index(im->pending, struct imap_pending, i);
 		struct inbox_item *it = g_new0(struct inbox_item, 1);
-		uint32_t uid = g_array_index(uids, uint32_t, i);
 
-		it->id = g_strdup_printf("%u", uid);
-		it->size = G_MAXSIZE;   /* unknown until the server says */
+		it->id = g_strdup_printf("%u", p->uid);
+		it->size = p->size;
 		g_ptr_array_add(got, it);
-		g_hash_table_insert(fc.by_uid, GUINT_TO_POINTER(uid), it);
-	}
-	if (imap_fetch_atts(im, &fc, (uint32_t *)uids->data, uids->len, FALSE, err) < 0)
-		goto out;
-	for (guint i = 0; i < uids->len; i++) {
-		struct inbox_item *it = g_ptr_array_index(got, i);
-
+		g_array_append_val(uids, p->uid);
+		g_hash_table_insert(fc.by_uid, GUINT_TO_POINTER(p->uid), it);
 		if (it->size <= limit)
-			g_array_append_val(small, g_array_index(uids, uint32_t, i));
+			g_array_append_val(small, p->uid);
 	}
+	g_array_remove_range(im->pending, 0, n);
 	for (guint i = 0; i < small->len; i += batch) {
-		guint n = MIN((guint)batch, small->len - i);
+		guint k = MIN((guint)batch, small->len - i);
 
-		if (imap_fetch_atts(im, &fc, &g_array_index(small, uint32_t, i), n, TRUE, err) < 0)
+		if (imap_fetch_atts(im, &fc, &g_array_index(small, uint32_t, i), k, err) < 0)
 			goto out;
 	}
 	if (small->len < uids->len && imap_fetch_heads(im, &fc, uids, got, limit, err) < 0)
 		goto out;
-	/* Hand out what exists: a size answer came, and a body when it fits. */
+	/* Hand out what the server still has: a FETCH answer came. */
 	for (guint i = 0; i < got->len; i++) {
-		struct inbox_item *it = g_ptr_array_index(got, i);
 		uint32_t uid = g_array_index(uids, uint32_t, i);
 
-		if (it->size == G_MAXSIZE)
-			continue;   /* expunged meanwhile */
-		if (it->size <= limit && !g_hash_table_contains(fc.got_body, GUINT_TO_POINTER(uid)))
-			continue;
-		g_ptr_array_add(items, g_steal_pointer(&got->pdata[i]));
+		if (g_hash_table_contains(fc.got_body, GUINT_TO_POINTER(uid)))
+			g_ptr_array_add(items, g_steal_pointer(&got->pdata[i]));
 	}
 	im->next_uid = MAX(im->next_uid, g_array_index(uids, uint32_t, uids->len - 1) + 1);
-	log_debug(LOG_AREA_IMAP, "%s: fetched %u of %u pending", im->label, items->len, uids->len);
+	log_debug(LOG_AREA_IMAP, "%s: fetched %u, %u more pending", im->label, items->len,
+	    im->pending->len);
 	ret = 0;
 out:
 	if (fc.by_uid)

@@ -16,6 +16,8 @@ struct imap {
 	char *label;            /* "imap host:port", the prefix of every error */
 	uint32_t uidvalidity;   /* of the selected mailbox, at SELECT */
 	uint32_t next_uid;      /* lowest UID not handed out since the last wait */
+	GArray *pending;        /* struct imap_pending: found by the last scan, not handed
+	                           out yet, UIDs ascending; emptied at each wait */
 	gboolean broken;        /* stream, parse or protocol error: never reuse */
 	gboolean has_move;
 	gboolean has_uidplus;
@@ -23,6 +25,11 @@ struct imap {
 	gboolean idle_ready;    /* mailstream_setup_idle() done on this stream */
 	char delim;             /* hierarchy separator; 0 until LIST told us */
 	GHashTable *folders;    /* full names of folders known to exist */
+};
+
+struct imap_pending {
+	uint32_t uid;
+	uint32_t size;
 };
 
 /* True when libetpan's result r means the session cannot be used again. */

@@ -45,27 +45,31 @@ struct flush {
 	gboolean retry_dirty;
 	gboolean deliver_dir_ok;
 	gboolean moved_sent, moved_failed;  /* directories to sync at the end */
-	struct smtp *smtp;          /* opened at the first SMTP mail, or kept */
+	struct outbox_link *link;   /* the connection kept between passes */
+	struct smtp *smtp;          /* taken from link at the first SMTP mail */
 	GHashTable *bounced;        /* lowercased addresses not to mail any more */
 	gint64 now;
 	struct outbox_stats *st;
 };
 
 /*
- * One SMTP connection kept from one flush to the next: a drain flushes
- * after every batch, the daemon after every mail it answers, and each new
+ * One SMTP connection kept from one pass to the next: a drain sends after
+ * every batch, the daemon after every mail it answers, and each new
  * connection costs a handshake (TLS and AUTH included).  It is only reused
  * for the same configuration (same object, same settings: a reloaded one
  * gets a new connection), closed after OUTBOX_SMTP_IDLE unused, and at
  * exit (QUIT).  libcurl itself opens a new connection when the server has
  * closed the old one meanwhile.
  */
-static struct {
+struct outbox_link {
 	struct smtp *smtp;
 	const struct config *cfg;
 	char *key;                  /* hash of the settings it was made with */
-	gint64 used;                /* monotonic time of its last flush */
-} outbox_kept;
+	gint64 used;                /* monotonic time of its last pass */
+};
+
+/* The link of outbox_flush(): the main thread's. */
+static struct outbox_link outbox_main_link;
 
 static char *outbox_smtp_key(const struct config *cfg)
 {
@@ -83,41 +87,59 @@ static char *outbox_smtp_key(const struct config *cfg)
 	return key;
 }
 
-static void outbox_kept_drop(void)
+static void outbox_link_drop(struct outbox_link *l)
 {
-	smtp_free(outbox_kept.smtp);
-	g_free(outbox_kept.key);
-	memset(&outbox_kept, 0, sizeof outbox_kept);
+	smtp_free(l->smtp);
+	g_free(l->key);
+	memset(l, 0, sizeof *l);
+}
+
+static void outbox_main_link_drop(void)
+{
+	outbox_link_drop(&outbox_main_link);
+}
+
+struct outbox_link *outbox_link_new(void)
+{
+	return g_new0(struct outbox_link, 1);
+}
+
+void outbox_link_free(struct outbox_link *l)
+{
+	if (!l)
+		return;
+	outbox_link_drop(l);
+	g_free(l);
 }
 
 /* The kept connection when it was made for cfg (transfer full), else NULL. */
-static struct smtp *outbox_kept_take(const struct config *cfg)
+static struct smtp *outbox_link_take(struct outbox_link *l, const struct config *cfg)
 {
 	struct smtp *s = NULL;
 	char *key;
 
-	if (!outbox_kept.smtp)
+	if (!l->smtp)
 		return NULL;
 	key = outbox_smtp_key(cfg);
-	if (outbox_kept.cfg == cfg && strcmp(outbox_kept.key, key) == 0 &&
-	    g_get_monotonic_time() - outbox_kept.used <= OUTBOX_SMTP_IDLE)
-		s = g_steal_pointer(&outbox_kept.smtp);
-	outbox_kept_drop();
+	if (l->cfg == cfg && strcmp(l->key, key) == 0 &&
+	    g_get_monotonic_time() - l->used <= OUTBOX_SMTP_IDLE)
+		s = g_steal_pointer(&l->smtp);
+	outbox_link_drop(l);
 	g_free(key);
 	return s;
 }
 
-static void outbox_kept_put(const struct config *cfg, struct smtp *s)
+static void outbox_link_put(struct outbox_link *l, const struct config *cfg, struct smtp *s)
 {
 	static gboolean registered;
 
-	outbox_kept_drop();
-	outbox_kept.smtp = s;
-	outbox_kept.cfg = cfg;
-	outbox_kept.key = outbox_smtp_key(cfg);
-	outbox_kept.used = g_get_monotonic_time();
-	if (!registered) {
-		atexit(outbox_kept_drop);
+	outbox_link_drop(l);
+	l->smtp = s;
+	l->cfg = cfg;
+	l->key = outbox_smtp_key(cfg);
+	l->used = g_get_monotonic_time();
+	if (l == &outbox_main_link && !registered) {
+		atexit(outbox_main_link_drop);
 		registered = TRUE;
 	}
 }
@@ -258,33 +280,49 @@ static gint outbox_cmp(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* The queued names, sorted; retry entries of mails gone from new/ dropped. */
-static int outbox_list(struct flush *f, GPtrArray **out, GString *err)
+/* The queue file names in new_dir, sorted (transfer full), or NULL. */
+static GPtrArray *outbox_names(const char *new_dir, GString *err)
 {
 	GError *gerr = NULL;
-	GDir *d = g_dir_open(f->new_dir, 0, &gerr);
+	GDir *d = g_dir_open(new_dir, 0, &gerr);
 	GPtrArray *names;
-	GHashTable *present;
-	GHashTableIter it;
-	gpointer key;
 	const char *name;
 
 	if (!d) {
 		fail(err, "outbox: %s", gerr->message);
 		g_error_free(gerr);
-		return -1;
+		return NULL;
 	}
 	names = g_ptr_array_new_with_free_func(g_free);
 	while ((name = g_dir_read_name(d))) {
 		if (outbox_name_ok(name))
 			g_ptr_array_add(names, g_strdup(name));
 		else if (name[0] != '.' && !g_str_has_suffix(name, ".tmp"))
-			log_warnx("outbox: ignoring %s/%s: not a queue file name", f->new_dir, name);
+			log_warnx("outbox: ignoring %s/%s: not a queue file name", new_dir, name);
 	}
 	g_dir_close(d);
 	g_ptr_array_sort(names, outbox_cmp);
+	return names;
+}
 
-	present = g_hash_table_new(g_str_hash, g_str_equal);
+GPtrArray *outbox_queued(const struct config *cfg, GString *err)
+{
+	char *dir = g_build_filename(cfg->state_dir, "outbox", "new", NULL);
+	GPtrArray *names = NULL;
+
+	if (util_mkdirs(dir, err) == 0)
+		names = outbox_names(dir, err);
+	g_free(dir);
+	return names;
+}
+
+/* Retry entries of mails gone from new/ (names: all of new/) are dropped. */
+static void outbox_retry_prune(struct flush *f, GPtrArray *names)
+{
+	GHashTable *present = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter it;
+	gpointer key;
+
 	for (guint i = 0; i < names->len; i++)
 		g_hash_table_add(present, names->pdata[i]);
 	g_hash_table_iter_init(&it, f->retry);
@@ -295,8 +333,6 @@ static int outbox_list(struct flush *f, GPtrArray **out, GString *err)
 		}
 	}
 	g_hash_table_destroy(present);
-	*out = names;
-	return 0;
 }
 
 /*
@@ -410,7 +446,10 @@ static int outbox_one(struct flush *f, const char *name, gboolean *stop, GString
 	int rc = -1;
 
 	if (g_lstat(path, &sb) < 0) {
-		fail(err, "outbox: %s: %s", path, g_strerror(errno));
+		if (errno == ENOENT)    /* handled by an earlier pass meanwhile */
+			rc = 0;
+		else
+			fail(err, "outbox: %s: %s", path, g_strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
@@ -451,7 +490,7 @@ static int outbox_one(struct flush *f, const char *name, gboolean *stop, GString
 		status = SMTP_SENT;
 	} else {
 		if (!f->smtp)
-			f->smtp = outbox_kept_take(f->cfg);
+			f->smtp = outbox_link_take(f->link, f->cfg);
 		if (!f->smtp)
 			f->smtp = smtp_new(f->cfg);
 		status = smtp_send(f->smtp, from, rcpt, msg, msg_len, why);
@@ -486,11 +525,12 @@ out:
 	return rc;
 }
 
-int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err)
+int outbox_send(const struct config *cfg, struct outbox_link *link, GPtrArray *names,
+		struct outbox_stats *st, GString *err)
 {
 	struct outbox_stats dummy;
-	struct flush f = { .cfg = cfg };
-	GPtrArray *names = NULL;
+	struct flush f = { .cfg = cfg, .link = link };
+	GPtrArray *all = NULL;
 	char *dir;
 	gboolean stop = FALSE;
 	int rc = -1;
@@ -509,10 +549,13 @@ int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err
 	f.retry_path = g_build_filename(dir, "retry", NULL);
 
 	if (util_mkdirs(f.new_dir, err) < 0 || util_mkdirs(f.sent_dir, err) < 0 ||
-	    util_mkdirs(f.failed_dir, err) < 0)
+	    util_mkdirs(f.failed_dir, err) < 0 || outbox_retry_load(&f, err) < 0)
 		goto out;
-	if (outbox_retry_load(&f, err) < 0 || outbox_list(&f, &names, err) < 0)
-		goto out;
+	if (!names) {
+		if (!(names = all = outbox_names(f.new_dir, err)))
+			goto out;
+		outbox_retry_prune(&f, all);
+	}
 
 	for (guint i = 0; i < names->len && !stop; i++) {
 		const char *name = names->pdata[i];
@@ -525,10 +568,11 @@ int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err
 	}
 	rc = 0;
 out:
-	/* A connection that failed is not kept: the next flush starts anew. */
+	/* A connection that failed is not kept: the next pass starts anew. */
 	if (f.smtp && rc == 0 && !stop)
-		outbox_kept_put(cfg, g_steal_pointer(&f.smtp));
+		outbox_link_put(link, cfg, g_steal_pointer(&f.smtp));
 	smtp_free(f.smtp);
+	f.st->stopped = stop;
 	/* Only directories whose entries changed need syncing. */
 	if ((f.moved_sent && util_fsync_dir(f.sent_dir, rc < 0 ? NULL : err) < 0) ||
 	    (f.moved_failed && util_fsync_dir(f.failed_dir, rc < 0 ? NULL : err) < 0) ||
@@ -537,8 +581,8 @@ out:
 		rc = -1;
 	if (outbox_retry_save(&f, rc < 0 ? NULL : err) < 0)
 		rc = -1;
-	if (names)
-		g_ptr_array_free(names, TRUE);
+	if (all)
+		g_ptr_array_free(all, TRUE);
 	g_hash_table_destroy(f.retry);
 	g_hash_table_unref(f.bounced);
 	g_free(dir);
@@ -547,4 +591,9 @@ out:
 	g_free(f.failed_dir);
 	g_free(f.retry_path);
 	return rc;
+}
+
+int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err)
+{
+	return outbox_send(cfg, &outbox_main_link, NULL, st, err);
 }

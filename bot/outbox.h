@@ -31,14 +31,39 @@ int outbox_parse(const char *data, gsize len, char **from, char **rcpt,
 
 struct outbox_stats {
 	int sent, tempfail, permfail;
+	int stopped;        /* passes that stopped early: the server could not be reached */
 };
 
 /*
  * Send every mail in outbox/new whose retry time has come: through SMTP,
  * or, with deliver = folder, by writing the message into deliver_folder.
  * Temporary failures stay queued with a growing delay; permanent ones go
- * to failed/.  Returns -1 only on a local I/O error.
+ * to failed/.  Returns -1 only on a local I/O error.  *st is reset first.
+ * Uses one connection kept for the process (see outbox_link); must not
+ * run while another pass (outbox_send) runs: they share the retry file.
  */
 int outbox_flush(const struct config *cfg, struct outbox_stats *st, GString *err);
+
+/*
+ * An SMTP connection kept from one pass to the next, for the same
+ * configuration, closed after 30 s unused.  Used by one thread at a time.
+ */
+struct outbox_link;
+
+struct outbox_link *outbox_link_new(void);
+void outbox_link_free(struct outbox_link *l);       /* QUIT when connected */
+
+/*
+ * outbox_flush() over names (queue file names in outbox/new, borrowed;
+ * NULL: all of them) with the connection kept in link: a name whose file
+ * is gone (an earlier pass moved it) is skipped, one whose retry time has
+ * not come is left.  cfg must outlive the connection kept in link.
+ */
+int outbox_send(const struct config *cfg, struct outbox_link *link, GPtrArray *names,
+		struct outbox_stats *st, GString *err);
+
+/* The names of the queue files in outbox/new, sorted (transfer full), or
+ * NULL on error. */
+GPtrArray *outbox_queued(const struct config *cfg, GString *err);
 
 #endif

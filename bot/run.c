@@ -4,8 +4,10 @@
  * One mail = one transaction: parse, dispatch to a handler, stage the
  * store changes and queued replies together.  A batch of staged
  * transactions is made durable by one journal record (store_flush); only
- * then do the mails leave the inbox and their replies go out.  A mail whose key is already processed is moved
- * without being handled again.
+ * then do the mails leave the inbox and their replies go out: on the
+ * sender's thread (sender.c), while the next batch is fetched and handled.
+ * A mail whose key is already processed is moved without being handled
+ * again.
  */
 #include <signal.h>
 #include <systemd/sd-daemon.h>
@@ -22,6 +24,7 @@
 #include "mail.h"
 #include "outbox.h"
 #include "run.h"
+#include "sender.h"
 #include "store.h"
 #include "template.h"
 #include "util.h"
@@ -47,6 +50,7 @@ struct runner {
 	struct templates *tpl;
 	struct mail_limits lim;
 	struct run_stats *rs;
+	struct sender *sender;      /* once and run only: sends the outbox */
 };
 
 static gint64
@@ -158,12 +162,19 @@ runner_init(struct runner *r, const struct config *cfg, struct run_stats *rs, GS
 static void
 runner_done(struct runner *r)
 {
+	sender_free(r->sender);
 	guard_close();
 	store_close(r->st);
 	templates_free(r->tpl);
 }
 
-/* Drain the inbox batch by batch; then send what was queued. */
+/*
+ * Drain the inbox batch by batch.  The replies of a batch go to the
+ * sender as soon as its flush made them durable; the sender sends them
+ * while the mails are moved and the next batch is handled.  At the end,
+ * one pass over the whole outbox, and the drain returns only when the
+ * sender is done.
+ */
 static int
 drain(struct runner *r, struct inbox *ib, GString *err)
 {
@@ -184,19 +195,21 @@ drain(struct runner *r, struct inbox *ib, GString *err)
 		 * mail moves or any reply goes out. */
 		if (rc == 0)
 			rc = store_flush(r->st, err);
+		if (rc == 0)
+			rc = sender_push_new(r->sender, r->cfg, err);
 		if (rc < 0)
 			break;      /* unwritable state: stop before moving anything */
 		rc = inbox_finish(ib, items, err);
 		store_step();
+		if (rc == 0)
+			rc = sender_check(r->sender, err);
 		if (rc < 0 || stop_requested)
 			break;
-		if (outbox_flush(r->cfg, &os, err) < 0) {
-			rc = -1;
-			break;
-		}
 	}
 	if (rc == 0)
-		rc = outbox_flush(r->cfg, &os, err);
+		sender_push_all(r->sender, r->cfg);
+	if (sender_wait(r->sender, &os, rc == 0 ? err : NULL) < 0)
+		rc = -1;
 	if (os.sent || os.tempfail || os.permfail)
 		log_info("outbox: %d sent, %d to retry, %d failed", os.sent, os.tempfail, os.permfail);
 	g_ptr_array_unref(items);
@@ -213,8 +226,10 @@ run_once(const struct config *cfg, struct run_stats *rs, GString *err)
 	rc = runner_init(&r, cfg, rs, err);
 	if (rc == 0)
 		rc = inbox_open(cfg, &ib, err);
-	if (rc == 0)
+	if (rc == 0) {
+		r.sender = sender_new();
 		rc = drain(&r, ib, err);
+	}
 	if (ib)
 		inbox_close(ib);
 	runner_done(&r);
@@ -285,9 +300,11 @@ run_reload(struct runner *r, struct config **owned, struct inbox **ib)
 	templates_free(r->tpl);
 	r->tpl = g_steal_pointer(&nt);
 	if (nc) {
-		/* The inbox borrows the configuration: reconnect with the new one. */
+		/* The inbox and the sender's connection borrow the configuration:
+		 * connect again with the new one. */
 		inbox_close(*ib);
 		*ib = NULL;
+		sender_forget(r->sender);
 		r->cfg = nc;
 		r->lim.max_text = nc->max_text_size;
 		r->lim.max_parts = nc->max_mime_parts;
@@ -362,6 +379,7 @@ run_daemon(const struct config *cfg)
 		g_string_free(err, TRUE);
 		return 1;
 	}
+	r.sender = sender_new();
 	sd_notify(0, "READY=1");
 	while (!stop_requested) {
 		int drained;

@@ -182,7 +182,7 @@ hostile=$!
 exec 7>"$work/hostile.in"
 printf '%s\r\n' '* OK ready' '1 OK logged in' '* CAPABILITY IMAP4rev1 MOVE' '2 OK done' \
 	'* 1 EXISTS' '* OK [UIDVALIDITY 7] ok' '3 OK [READ-WRITE] selected' \
-	'* SEARCH 1' '4 OK done' '* 1 FETCH (UID 1 RFC822.SIZE 100)' '5 OK done' \
+	'* 1 FETCH (UID 1 FLAGS () RFC822.SIZE 100)' '4 OK done' \
 	'* 1 FETCH (UID 1 BODY[] {2000000000}' >&7
 printf 'From: x\r\n\r\nand then nothing' >&7
 # Listening yet?  (Not by connecting: it takes one connection only.)

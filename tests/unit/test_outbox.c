@@ -1,5 +1,6 @@
 /* Unit tests for bot/outbox.c: the queue file format and outbox_flush()
- * into a folder, plus retry bookkeeping against a closed local port. */
+ * into a folder, plus retry bookkeeping against a closed local port; and
+ * for bot/sender.c, the thread that sends while the next batch is handled. */
 #include <string.h>
 #include <sys/stat.h>
 #include <utime.h>
@@ -7,6 +8,7 @@
 
 #include "bot/config.h"
 #include "bot/outbox.h"
+#include "bot/sender.h"
 
 static const char MSG[] = "From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n.\r\n";
 
@@ -362,6 +364,153 @@ static void test_flush_no_folder(void)
 	teardown(&cfg);
 }
 
+/* outbox_send() over names: only those, and a name already gone is no error. */
+static void test_send_names(void)
+{
+	struct config cfg;
+	char *dir = setup(&cfg);
+	struct outbox_stats st;
+	struct outbox_link *link = outbox_link_new();
+	GPtrArray *names = g_ptr_array_new();
+	GString *err = g_string_new(NULL);
+
+	queue(dir, "0001-a", "mc@lpc.example.org", "alice@example.com");
+	queue(dir, "0002-b", "mc@lpc.example.org", "bob@example.com");
+	g_ptr_array_add(names, "0002-b");
+	g_ptr_array_add(names, "0009-gone");
+	g_assert_cmpint(outbox_send(&cfg, link, names, &st, err), ==, 0);
+	g_assert_cmpint(st.sent, ==, 1);
+	g_assert_true(exists_in(dir, "outbox/sent", "0002-b"));
+	g_assert_true(exists_in(dir, "outbox/new", "0001-a"));
+	/* A second pass over the same names: nothing left to do. */
+	g_assert_cmpint(outbox_send(&cfg, link, names, &st, err), ==, 0);
+	g_assert_cmpint(st.sent, ==, 0);
+	g_ptr_array_unref(names);
+	outbox_link_free(link);
+	g_string_free(err, TRUE);
+	teardown(&cfg);
+}
+
+/* Batch after batch: each push hands over only the new files; a mail that
+ * fails for good while later ones are queued still ends in failed/. */
+static void test_sender_batches(void)
+{
+	struct config cfg;
+	char *dir = setup(&cfg);
+	struct outbox_stats st = { 0 };
+	struct sender *s = sender_new();
+	GString *err = g_string_new(NULL);
+
+	queue(dir, "0001-a", "mc@lpc.example.org", "alice@example.com");
+	queue(dir, "0002-b", "mc@lpc.example.org", "bob@example.com");
+	g_assert_cmpint(sender_push_new(s, &cfg, err), ==, 0);
+	queue(dir, "0003-c", "mc@lpc.example.org", "carol@example.com");
+	put(dir, "outbox/new/0004-d", "no envelope line\n");
+	g_assert_cmpint(sender_push_new(s, &cfg, err), ==, 0);
+	g_assert_cmpint(sender_wait(s, &st, err), ==, 0);
+	g_assert_cmpint(st.sent, ==, 3);
+	g_assert_cmpint(st.permfail, ==, 1);
+	g_assert_true(exists_in(dir, "outbox/sent", "0003-c"));
+	g_assert_true(exists_in(dir, "outbox/failed", "0004-d"));
+	g_assert_true(exists_in(dir, "outbox/failed", "0004-d.reason"));
+	g_assert_true(exists_in(dir, "deliver", "0001-a.eml"));
+
+	/* Nothing new: no job; then the last pass finds nothing else. */
+	memset(&st, 0, sizeof st);
+	g_assert_cmpint(sender_push_new(s, &cfg, err), ==, 0);
+	queue(dir, "0005-e", "mc@lpc.example.org", "eve@example.com");
+	sender_push_all(s, &cfg);
+	g_assert_cmpint(sender_wait(s, &st, err), ==, 0);
+	g_assert_cmpint(st.sent, ==, 1);
+	g_assert_cmpint(st.permfail, ==, 0);
+	g_assert_true(exists_in(dir, "outbox/sent", "0005-e"));
+	sender_free(s);
+	g_string_free(err, TRUE);
+	teardown(&cfg);
+}
+
+static char *retry_names(const char *dir)
+{
+	char *retry = slurp(dir, "outbox", "retry"), **lines = g_strsplit(retry, "\n", -1);
+	GString *out = g_string_new(NULL);
+
+	for (char **l = lines; *l && **l; l++) {
+		char *tab = strchr(*l, '\t');
+
+		g_string_append_len(out, *l, tab ? tab - *l : (gssize)strlen(*l));
+		g_string_append_c(out, ' ');
+	}
+	g_strfreev(lines);
+	g_free(retry);
+	return g_string_free(out, FALSE);
+}
+
+/* A pass stopped by a lost connection: its names are tried again with the
+ * next batch's, each on its retry schedule. */
+static void test_sender_lost_connection(void)
+{
+	struct config cfg;
+	char *dir = setup(&cfg), *names;
+	struct outbox_stats st = { 0 };
+	struct sender *s = sender_new();
+	GString *err = g_string_new(NULL);
+
+	cfg.deliver = DELIVER_SMTP;         /* nothing listens: a connection failure */
+	queue(dir, "0001-a", "mc@lpc.example.org", "alice@example.com");
+	queue(dir, "0002-b", "mc@lpc.example.org", "bob@example.com");
+	g_assert_cmpint(sender_push_new(s, &cfg, err), ==, 0);
+	g_assert_cmpint(sender_wait(s, &st, err), ==, 0);
+	g_assert_cmpint(st.tempfail, ==, 1);
+	g_assert_cmpint(st.stopped, ==, 1);
+	names = retry_names(dir);
+	g_assert_cmpstr(names, ==, "0001-a ");
+	g_free(names);
+
+	queue(dir, "0003-c", "mc@lpc.example.org", "carol@example.com");
+	g_assert_cmpint(sender_push_new(s, &cfg, err), ==, 0);
+	g_assert_cmpint(sender_wait(s, &st, err), ==, 0);
+	names = retry_names(dir);
+	g_assert_cmpstr(names, ==, "0001-a 0002-b ");   /* b, left by the first pass */
+	g_free(names);
+
+	sender_push_all(s, &cfg);
+	g_assert_cmpint(sender_wait(s, &st, err), ==, 0);
+	names = retry_names(dir);
+	g_assert_cmpstr(names, ==, "0001-a 0002-b 0003-c ");
+	g_free(names);
+	g_assert_true(exists_in(dir, "outbox/new", "0001-a"));
+	g_assert_true(exists_in(dir, "outbox/new", "0003-c"));
+	sender_free(s);
+	g_string_free(err, TRUE);
+	teardown(&cfg);
+}
+
+/* A local I/O error on the thread reaches the caller, once. */
+static void test_sender_local_error(void)
+{
+	struct config cfg;
+	char *dir = setup(&cfg), *folder = cfg.deliver_folder;
+	struct sender *s = sender_new();
+	GString *err = g_string_new(NULL);
+
+	cfg.deliver_folder = NULL;
+	queue(dir, "0001-a", "mc@lpc.example.org", "alice@example.com");
+	g_assert_cmpint(sender_check(s, err), ==, 0);
+	g_assert_cmpint(sender_push_new(s, &cfg, err), ==, 0);
+	sender_forget(s);           /* waits, and keeps the error */
+	g_assert_cmpint(sender_check(s, err), ==, -1);
+	g_assert_nonnull(strstr(err->str, "deliver_folder"));
+	g_string_truncate(err, 0);
+	g_assert_cmpint(sender_wait(s, NULL, err), ==, -1);
+	g_assert_nonnull(strstr(err->str, "deliver_folder"));
+	g_assert_cmpint(sender_check(s, err), ==, 0);
+	g_assert_true(exists_in(dir, "outbox/new", "0001-a"));
+	sender_free(s);
+	cfg.deliver_folder = folder;
+	g_string_free(err, TRUE);
+	teardown(&cfg);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -372,5 +521,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/outbox/flush_tempfail", test_flush_tempfail);
 	g_test_add_func("/outbox/flush_give_up", test_flush_give_up);
 	g_test_add_func("/outbox/flush_no_folder", test_flush_no_folder);
+	g_test_add_func("/outbox/send_names", test_send_names);
+	g_test_add_func("/sender/batches", test_sender_batches);
+	g_test_add_func("/sender/lost_connection", test_sender_lost_connection);
+	g_test_add_func("/sender/local_error", test_sender_local_error);
 	return g_test_run();
 }
