@@ -167,7 +167,9 @@ guard_open(const char *state_dir)
 	memset(&sev, 0, sizeof sev);
 	sev.sigev_notify = SIGEV_SIGNAL;
 	sev.sigev_signo = SIGXCPU;
-	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &guard.timer) == 0)
+	/* The CPU time of the handling thread alone: the outbox's sender
+	 * thread (bot/sender.c, signals blocked) must not count. */
+	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &guard.timer) == 0)
 		guard.have_timer = TRUE;
 	else
 		log_warn("guard: timer_create: no CPU-time bound on parsing");

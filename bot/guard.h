@@ -7,7 +7,7 @@
  *
  *   - guard_begin() writes state_dir/parsing, naming the mail about to be
  *     parsed (no fsync: only a process exit has to be survived), and arms
- *     a timer on the process's CPU time;
+ *     a timer on the CPU time of the thread that called guard_open();
  *   - when the timer fires, its signal handler marks that file "killed"
  *     and exits with GUARD_EXIT_STATUS (async-signal-safe calls only);
  *   - guard_end() disarms the timer and empties the file;

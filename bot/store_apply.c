@@ -30,20 +30,25 @@
 
 #define JOURNAL_MAGIC "mcbot-journal 1\n"
 
-static gint64 crash_after = -1, steps;
+static gint64 crash_after;
+static gint steps;              /* counted by the handling and the sender thread */
 
 void
 store_step(void)
 {
-	if (crash_after < 0) {
+	static gsize once;
+	gint n;
+
+	if (g_once_init_enter(&once)) {
 		const char *e = g_getenv("MCBOT_CRASH_AFTER");
 
 		crash_after = e ? g_ascii_strtoll(e, NULL, 10) : 0;
+		g_once_init_leave(&once, 1);
 	}
-	steps++;
-	if (crash_after > 0 && steps >= crash_after) {
-		log_warnx("MCBOT_CRASH_AFTER=%" G_GINT64_FORMAT ": exiting after step %" G_GINT64_FORMAT,
-			  crash_after, steps);
+	n = g_atomic_int_add(&steps, 1) + 1;
+	if (crash_after > 0 && n >= crash_after) {
+		log_warnx("MCBOT_CRASH_AFTER=%" G_GINT64_FORMAT ": exiting after step %d",
+			  crash_after, n);
 		_exit(99);
 	}
 }
