@@ -166,6 +166,16 @@ tls_random_source = dev:/dev/urandom
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
+# A delivery cut by a test that stops Dovecot gives up soon (defaults: minutes).
+lmtp_connect_timeout = 5s
+lmtp_lhlo_timeout = 10s
+lmtp_mail_timeout = 10s
+lmtp_rcpt_timeout = 10s
+lmtp_data_init_timeout = 10s
+lmtp_data_xfer_timeout = 10s
+lmtp_data_done_timeout = 10s
+lmtp_rset_timeout = 10s
+lmtp_quit_timeout = 10s
 delay_warning_time = 0h
 biff = no
 append_dot_mydomain = no
