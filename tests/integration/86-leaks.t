@@ -40,9 +40,10 @@ leaked() {
 
 # drain N: the first N mails, a mailbox and a state of their own; sets LEAK.
 drain() {
-	local n=$1 user=leak-$1@lpc.example.org pw t0 status
+	local n=$1 user=leak-$1@lpc.example.org pw t0 status mails reports
 	pw=$(stack_add_user "$user") || return 1
-	faults_inject "$user" $(ls "$W"/mails/*.eml | head -n "$n")
+	mails=("$W"/mails/*.eml)
+	faults_inject "$user" "${mails[@]:0:$n}"
 	mcbot_conf "$W/$n.conf" imap.user="$user" imap.password_file="$pw" \
 		"smtp.url=smtp://127.0.0.1:$SINK_PORT" smtp.local=true -smtp.user -smtp.password_file \
 		store.state_dir="$W/state-$n" digest.enabled=false imap.batch=50 \
@@ -57,7 +58,7 @@ drain() {
 	LEAK=$(leaked "$W"/lsan-"$n".*)
 	note "$n mails: ${LEAK% *} bytes leaked in ${LEAK#* } allocations"
 	# A leak report alone makes the exit status 1: that is told below.
-	grep -q -E 'ERROR: AddressSanitizer|runtime error:' "$W"/lsan-"$n".* 2>/dev/null ||
+	grep -q -E 'ERROR: AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$W"/lsan-"$n".* 2>/dev/null ||
 		[ "$status" != 1 ] || [ "${LEAK% *}" = 0 ] || status=0
 	ok "$status" "$n mails drained ($((SECONDS - t0)) s)" || diag_file "$W/$n.log"
 	is "$(wc -l <"$W/state-$n/processed")" "$n" "all $n processed"
