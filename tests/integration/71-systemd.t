@@ -1,8 +1,9 @@
 #!/bin/bash
 # The systemd units and `make install`: everything lands under DESTDIR,
 # the manuals render, `systemd-analyze verify` is clean on the installed
-# units, and `systemd-analyze security` rates the services 2.0 or lower
-# (the figure is printed).  Nothing is started: no systemd is needed as
+# units, `systemd-analyze security` rates the services 2.0 or lower (the
+# figure is printed), and a crash loop is slowed by RestartSec= but never
+# stopped for good by a start limit.  Nothing is started: no systemd is needed as
 # PID 1, only systemd-analyze (package systemd, installed when missing).
 . "$(dirname "$0")/../lib/tap.sh"
 TOP=${MCBOT_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -60,6 +61,30 @@ for want in '^Type=notify$' '^WatchdogSec=' '^User=mcbot$' '^StateDirectory=mcbo
 	'^ExecReload=kill -HUP \$MAINPID$' '^ProtectSystem=strict$' '^NoNewPrivileges=yes$'; do
 	like "$(cat "$unit")" "$want" "mcbot.service: $want"
 done
+
+# Restarts are slowed, but no start limit that restarts paced by
+# RestartSec= could reach: mails that crash mcbot (each up to three times
+# before the guard sets it aside) must not stop the service for good.
+span() {        # a systemd time span ("10s", "10min", "1h 5s", "90") in seconds
+	awk -v t="$1" 'BEGIN {
+		n = split(t, w, " "); s = 0
+		for (i = 1; i <= n; i++) {
+			v = w[i] + 0; u = w[i]; sub(/^[0-9.]+/, "", u)
+			s += v * (u == "ms" ? 0.001 : u == "min" || u == "m" ? 60 : u == "h" ? 3600 : 1)
+		}
+		print s }'
+}
+key() { sed -n "s/^$1=//p" "$unit" | tail -n 1; }
+is "$(key Restart)" on-failure "mcbot.service: Restart=on-failure"
+rsec=$(span "$(key RestartSec)")
+interval=$(span "$(key StartLimitIntervalSec)")
+burst=$(key StartLimitBurst)
+[ -n "$(key RestartSec)" ] && awk -v r="$rsec" 'BEGIN { exit !(r >= 5) }'
+ok $? "a crash loop is slowed: RestartSec=$(key RestartSec) (5 s or more)"
+[ -n "$(key StartLimitIntervalSec)" ] &&
+	awk -v i="$interval" -v r="$rsec" -v b="${burst:-5}" 'BEGIN { exit !(i == 0 || int(i / r) + 1 <= b) }'
+ok $? "restarts every RestartSec= never reach the start limit" \
+	"(StartLimitIntervalSec=$(key StartLimitIntervalSec) StartLimitBurst=${burst:-5})"
 
 # verify: the installed units, with their paths pointed into DESTDIR (the
 # binary must exist) and the manuals found through MANPATH.
