@@ -63,23 +63,33 @@ distance_edit(const char *a, gsize la, const char *b, gsize lb, gboolean transpo
 	}
 }
 
-guint64
-distance_letters(const char *s, gsize len)
+void
+distance_sig(const char *s, gsize len, struct distance_sig *sig)
 {
-	guint64 m = 0;
+	sig->letters = sig->pairs = 0;
+	for (gsize i = 0; i < len; i++) {
+		guint32 pair = (guint32)(guchar)s[i] << 8 | (i + 1 < len ? (guchar)s[i + 1] : 0);
 
-	for (gsize i = 0; i < len; i++)
-		m |= G_GUINT64_CONSTANT(1) << ((guchar)s[i] & 63);
-	return m;
+		sig->letters |= G_GUINT64_CONSTANT(1) << ((guchar)s[i] & 63);
+		if (i + 1 < len)
+			sig->pairs |= G_GUINT64_CONSTANT(1) << ((pair * 0x9E3779B1u) >> 26);
+	}
 }
 
 gboolean
-distance_near(const char *a, gsize la, guint64 ma, const char *b, gsize lb, guint64 mb,
-	      gboolean transpose, guint max)
+distance_sigs_near(const struct distance_sig *a, const struct distance_sig *b,
+		   gboolean transpose, guint max)
+{
+	return (guint)__builtin_popcountll(a->letters ^ b->letters) <= 2 * max &&
+	       (guint)__builtin_popcountll(a->pairs ^ b->pairs) <= (transpose ? 6 : 4) * max;
+}
+
+gboolean
+distance_near(const char *a, gsize la, const struct distance_sig *sa, const char *b, gsize lb,
+	      const struct distance_sig *sb, gboolean transpose, guint max)
 {
 	if ((la > lb ? la - lb : lb - la) > max)
 		return FALSE;
-	if ((guint)__builtin_popcountll(ma ^ mb) > 2 * max)
-		return FALSE;
-	return distance_edit(a, la, b, lb, transpose, max) <= max;
+	return distance_sigs_near(sa, sb, transpose, max) &&
+	       distance_edit(a, la, b, lb, transpose, max) <= max;
 }

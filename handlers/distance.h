@@ -19,16 +19,23 @@
 guint distance_edit(const char *a, gsize la, const char *b, gsize lb, gboolean transpose,
 		    guint max);
 
-/* The letters of s as a bit set, for distance_near(). */
-guint64 distance_letters(const char *s, gsize len);
-
 /*
- * distance_edit(a, b) <= max, with la/lb their lengths and ma/mb their
- * distance_letters(): each edit adds or removes at most two letters of
- * the set and changes the length by at most one, so most pairs are ruled
- * out without the distance.
+ * What a string is made of, as bit sets: its letters, and its pairs of
+ * adjacent letters.  An edit adds or removes at most two letters and at
+ * most six pairs (four without transpositions), so two strings whose sets
+ * differ more cannot be within max edits.
  */
-gboolean distance_near(const char *a, gsize la, guint64 ma, const char *b, gsize lb, guint64 mb,
-		       gboolean transpose, guint max);
+struct distance_sig {
+	guint64 letters, pairs;
+};
+void distance_sig(const char *s, gsize len, struct distance_sig *sig);
+
+/* Whether strings with these signatures may be within max edits. */
+gboolean distance_sigs_near(const struct distance_sig *a, const struct distance_sig *b,
+			    gboolean transpose, guint max);
+
+/* distance_edit(a, b) <= max, ruled out first by the lengths and signatures. */
+gboolean distance_near(const char *a, gsize la, const struct distance_sig *sa, const char *b,
+		       gsize lb, const struct distance_sig *sb, gboolean transpose, guint max);
 
 #endif

@@ -18,10 +18,10 @@
 #define REBUILD_SLACK 64
 
 struct mc_index {
-	GHashTable *keys;           /* &key->id -> struct mc_key * (owned) */
+	GHashTable *keys;           /* id -> struct mc_key * (owned) */
 	GPtrArray *order;           /* struct mc_key *, in store_mcs() order at the last sync */
 	GHashTable *compacts;       /* ct or cs -> GArray of ids */
-	GPtrArray *lengths[MC_FIELDS];      /* [len] -> GArray of ids, or NULL */
+	GPtrArray *lengths[MC_FIELDS];      /* [len] -> GArray of struct mc_sized, or NULL */
 	GHashTable *words;          /* word -> struct mc_word * (owned) */
 	GPtrArray *by_length;       /* [len] -> GPtrArray of struct mc_word *, or NULL */
 	GHashTable *starts;         /* first three letters -> GPtrArray of struct mc_word * */
@@ -85,8 +85,8 @@ mc_key_new(const struct mc *mc)
 	char **sw;
 
 	k->id = mc->id;
-	k->title = g_strdup(mc->title);
-	k->slug = g_strdup(mc->slug);
+	k->title = g_strdup(mc->title ? mc->title : "");
+	k->slug = g_strdup(mc->slug ? mc->slug : "");
 	k->tw = mc_words(mc->title, TRUE, &k->ntw);
 	k->ta = mc_words(mc->title, FALSE, &k->nta);
 	sw = mc_words(mc->slug, TRUE, &ns);
@@ -97,9 +97,9 @@ mc_key_new(const struct mc *mc)
 	k->lct = strlen(k->ct);
 	k->lcs = strlen(k->cs);
 	k->lts = strlen(k->ts);
-	k->mct = distance_letters(k->ct, k->lct);
-	k->mcs = distance_letters(k->cs, k->lcs);
-	k->mts = distance_letters(k->ts, k->lts);
+	distance_sig(k->ct, k->lct, &k->sct);
+	distance_sig(k->cs, k->lcs, &k->scs);
+	distance_sig(k->ts, k->lts, &k->sts);
 	return k;
 }
 
@@ -158,6 +158,22 @@ slot(GPtrArray *a, gsize i, gboolean words)
 	return a->pdata[i];
 }
 
+static void
+add_sized(struct mc_index *ix, enum mc_field f, gsize len, const struct distance_sig *sig,
+	  int id)
+{
+	GArray *a;
+	struct mc_sized e = { id, *sig };
+
+	if (len >= ix->lengths[f]->len)
+		g_ptr_array_set_size(ix->lengths[f], (guint)len + 1);
+	a = ix->lengths[f]->pdata[len];
+	if (a == NULL)
+		ix->lengths[f]->pdata[len] = a = g_array_new(FALSE, FALSE, sizeof e);
+	if (a->len == 0 || g_array_index(a, struct mc_sized, a->len - 1).id != id)
+		g_array_append_val(a, e);
+}
+
 static int
 letter(char c)
 {
@@ -187,7 +203,7 @@ add_word(struct mc_index *ix, const char *s, int id)
 		w = g_new0(struct mc_word, 1);
 		w->w = g_strdup(s);
 		w->len = strlen(s);
-		w->letters = distance_letters(s, w->len);
+		distance_sig(s, w->len, &w->sig);
 		w->ids = ids_new();
 		g_hash_table_insert(ix->words, w->w, w);
 		g_ptr_array_add(slot(ix->by_length, w->len, TRUE), w);
@@ -241,9 +257,9 @@ index_add(struct mc_index *ix, const struct mc_key *k)
 {
 	add_compact(ix, k->ct, k->id);
 	add_compact(ix, k->cs, k->id);
-	ids_add(slot(ix->lengths[MC_FIELD_CT], k->lct, FALSE), k->id);
-	ids_add(slot(ix->lengths[MC_FIELD_CS], k->lcs, FALSE), k->id);
-	ids_add(slot(ix->lengths[MC_FIELD_TS], k->lts, FALSE), k->id);
+	add_sized(ix, MC_FIELD_CT, k->lct, &k->sct, k->id);
+	add_sized(ix, MC_FIELD_CS, k->lcs, &k->scs, k->id);
+	add_sized(ix, MC_FIELD_TS, k->lts, &k->sts, k->id);
 	for (guint i = 0; i < k->ntw; i++)
 		add_word(ix, k->tw[i], k->id);
 	add_pairs(ix, k);
@@ -294,7 +310,7 @@ index_new(void)
 {
 	struct mc_index *ix = g_new0(struct mc_index, 1);
 
-	ix->keys = g_hash_table_new_full(g_int_hash, g_int_equal, NULL,
+	ix->keys = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					 (GDestroyNotify)mc_key_free);
 	ix->order = g_ptr_array_new();
 	lists_new(ix);
@@ -334,6 +350,13 @@ sweep(struct mc_index *ix, GPtrArray *gone)
 	}
 }
 
+/* s (NULL reads as "") is kept. */
+static gboolean
+same(const char *kept, const char *s)
+{
+	return strcmp(kept, s ? s : "") == 0;
+}
+
 struct mc_index *
 mc_index_sync(const struct store *st)
 {
@@ -347,16 +370,15 @@ mc_index_sync(const struct store *st)
 		struct mc_key *k = i < ix->order->len ? ix->order->pdata[i] : NULL;
 
 		if (k == NULL || k->id != mc->id)
-			k = g_hash_table_lookup(ix->keys, &mc->id);
-		if (k == NULL || g_strcmp0(k->title, mc->title) != 0 ||
-		    g_strcmp0(k->slug, mc->slug) != 0) {
+			k = g_hash_table_lookup(ix->keys, GINT_TO_POINTER(mc->id));
+		if (k == NULL || !same(k->title, mc->title) || !same(k->slug, mc->slug)) {
 			if (k) {
-				g_hash_table_steal(ix->keys, &k->id);
+				g_hash_table_steal(ix->keys, GINT_TO_POINTER(k->id));
 				g_ptr_array_add(gone, k);
 				ix->stale++;
 			}
 			k = mc_key_new(mc);
-			g_hash_table_insert(ix->keys, &k->id, k);
+			g_hash_table_insert(ix->keys, GINT_TO_POINTER(k->id), k);
 			index_add(ix, k);
 		}
 		k->seen = ix->sync;
@@ -379,7 +401,7 @@ mc_index_sync(const struct store *st)
 const struct mc_key *
 mc_index_key(const struct mc_index *ix, int id)
 {
-	return g_hash_table_lookup(ix->keys, &id);
+	return g_hash_table_lookup(ix->keys, GINT_TO_POINTER(id));
 }
 
 void
@@ -394,11 +416,10 @@ mc_index_lengths(const struct mc_index *ix, enum mc_field f)
 	return ix->lengths[f]->len;
 }
 
-void
-mc_index_length(const struct mc_index *ix, enum mc_field f, gsize len, GArray *ids)
+const GArray *
+mc_index_length(const struct mc_index *ix, enum mc_field f, gsize len)
 {
-	if (len < ix->lengths[f]->len)
-		ids_append(ids, ix->lengths[f]->pdata[len]);
+	return len < ix->lengths[f]->len ? ix->lengths[f]->pdata[len] : NULL;
 }
 
 const struct mc_word *

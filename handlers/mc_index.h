@@ -18,19 +18,20 @@
 #include <glib.h>
 
 #include "../bot/store.h"
+#include "distance.h"
 
 /* What one MC is matched by, made from its title and slug. */
 struct mc_key {
 	int id;
-	char *title, *slug;         /* the strings the key was made from */
+	char *title, *slug;         /* the strings the key was made from ("" for NULL) */
 	char **tw, **ta;            /* words of the title: content words, all words */
 	guint ntw, nta;
 	char *ct, *cs;              /* the content words of the title, of the slug, joined */
 	gsize lct, lcs;
-	guint64 mct, mcs;           /* their distance_letters() */
+	struct distance_sig sct, scs;
 	char *ts;                   /* util_slugify(title, MC_KEY_SLUG_MAX) */
 	gsize lts;
-	guint64 mts;
+	struct distance_sig sts;
 	guint seen;                 /* (index) the last sync that found the MC */
 };
 
@@ -53,7 +54,7 @@ void mc_key_free(struct mc_key *k);
 struct mc_word {
 	char *w;
 	gsize len;
-	guint64 letters;            /* distance_letters() */
+	struct distance_sig sig;
 	GArray *ids;                /* int */
 };
 
@@ -73,8 +74,14 @@ void mc_index_compact(const struct mc_index *ix, const char *c, GArray *ids);
 enum mc_field { MC_FIELD_CT, MC_FIELD_CS, MC_FIELD_TS, MC_FIELDS };
 /* One more than the longest field seen: lengths to ask mc_index_length() for. */
 gsize mc_index_lengths(const struct mc_index *ix, enum mc_field f);
-/* MCs whose field f (ct, cs or ts) is len bytes long. */
-void mc_index_length(const struct mc_index *ix, enum mc_field f, gsize len, GArray *ids);
+/* An MC in the list of one length of a field, with the field's signature. */
+struct mc_sized {
+	int id;
+	struct distance_sig sig;
+};
+/* The MCs whose field f (ct, cs or ts) is len bytes long (struct mc_sized,
+ * borrowed; NULL when none). */
+const GArray *mc_index_length(const struct mc_index *ix, enum mc_field f, gsize len);
 
 /* The title word w (NULL when no title has it; borrowed). */
 const struct mc_word *mc_index_word(const struct mc_index *ix, const char *w);

@@ -83,11 +83,12 @@ slug_typos(gsize lx, gsize ly)
 }
 
 static gboolean
-slugs_similar(const char *x, gsize lx, guint64 mx, const char *y, gsize ly, guint64 my)
+slugs_similar(const char *x, gsize lx, const struct distance_sig *sx, const char *y, gsize ly,
+	      const struct distance_sig *sy)
 {
 	if (lx == ly && memcmp(x, y, lx) == 0)
 		return TRUE;
-	return distance_near(x, lx, mx, y, ly, my, FALSE, slug_typos(lx, ly));
+	return distance_near(x, lx, sx, y, ly, sy, FALSE, slug_typos(lx, ly));
 }
 
 gboolean
@@ -96,8 +97,12 @@ proposal_titles_similar(const char *a, const char *b)
 	/* Slugs drop case, punctuation and a trailing "MC". */
 	char *x = util_slugify(a, MC_KEY_SLUG_MAX), *y = util_slugify(b, MC_KEY_SLUG_MAX);
 	gsize lx = strlen(x), ly = strlen(y);
-	gboolean same = slugs_similar(x, lx, distance_letters(x, lx), y, ly,
-				      distance_letters(y, ly));
+	struct distance_sig sx, sy;
+	gboolean same;
+
+	distance_sig(x, lx, &sx);
+	distance_sig(y, ly, &sy);
+	same = slugs_similar(x, lx, &sx, y, ly, &sy);
 
 	g_free(x);
 	g_free(y);
@@ -105,27 +110,38 @@ proposal_titles_similar(const char *a, const char *b)
 }
 
 /* The first MC (by id) not withdrawn whose title is similar to title:
- * only MCs whose slug length is within reach are compared. */
+ * only MCs whose slug is within reach (length, signature) are compared. */
 static struct mc *
 by_title(const char *title, const struct store *st)
 {
 	const struct mc_index *ix = mc_index_sync(st);
 	char *y = util_slugify(title, MC_KEY_SLUG_MAX);
 	gsize ly = strlen(y);
-	guint64 my = distance_letters(y, ly);
+	struct distance_sig sy;
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int));
 	struct mc *found = NULL;
 
-	for (gsize lx = 0; lx < mc_index_lengths(ix, MC_FIELD_TS); lx++)
-		if ((lx > ly ? lx - ly : ly - lx) <= slug_typos(lx, ly))
-			mc_index_length(ix, MC_FIELD_TS, lx, ids);
+	distance_sig(y, ly, &sy);
+	for (gsize lx = 0; lx < mc_index_lengths(ix, MC_FIELD_TS); lx++) {
+		guint typos = slug_typos(lx, ly);
+		const GArray *some = mc_index_length(ix, MC_FIELD_TS, lx);
+
+		if ((lx > ly ? lx - ly : ly - lx) > typos || some == NULL)
+			continue;
+		for (guint i = 0; i < some->len; i++) {
+			const struct mc_sized *e = &g_array_index(some, struct mc_sized, i);
+
+			if (distance_sigs_near(&e->sig, &sy, FALSE, typos))
+				g_array_append_val(ids, e->id);
+		}
+	}
 	mc_index_ids_unique(ids);
 	for (guint i = 0; i < ids->len && found == NULL; i++) {
 		struct mc *mc = store_mc_by_id(st, g_array_index(ids, int, i));
 		const struct mc_key *k = mc ? mc_index_key(ix, mc->id) : NULL;
 
 		if (k && strcmp(mc->status, "withdrawn") != 0 &&
-		    slugs_similar(k->ts, k->lts, k->mts, y, ly, my))
+		    slugs_similar(k->ts, k->lts, &k->sts, y, ly, &sy))
 			found = mc;
 	}
 	g_array_unref(ids);

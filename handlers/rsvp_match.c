@@ -29,7 +29,7 @@ struct name {
 	guint nw;
 	char *c;                    /* those joined */
 	gsize lc;
-	guint64 mc;                 /* distance_letters(c) */
+	struct distance_sig sig;
 };
 
 /* Typos allowed in a word or name of len letters. */
@@ -89,7 +89,7 @@ name_init(struct name *n, const char *text)
 	n->w = mc_words(text, TRUE, &n->nw);
 	n->c = mc_compact(n->w);
 	n->lc = strlen(n->c);
-	n->mc = distance_letters(n->c, n->lc);
+	distance_sig(n->c, n->lc, &n->sig);
 }
 
 static void
@@ -164,8 +164,9 @@ static gboolean
 typo_fits(const struct name *n, const struct mc_key *k)
 {
 	return n->lc >= 5 &&
-	       (distance_near(n->c, n->lc, n->mc, k->ct, k->lct, k->mct, TRUE, title_typos(k->lct)) ||
-		distance_near(n->c, n->lc, n->mc, k->cs, k->lcs, k->mcs, TRUE, 1));
+	       (distance_near(n->c, n->lc, &n->sig, k->ct, k->lct, &k->sct, TRUE,
+			      title_typos(k->lct)) ||
+		distance_near(n->c, n->lc, &n->sig, k->cs, k->lcs, &k->scs, TRUE, 1));
 }
 
 static int
@@ -255,9 +256,10 @@ static void
 fitting_words(const struct mc_index *ix, const char *n, gsize ln, GArray *ids)
 {
 	char *other = g_strdup_printf("%ss", n);
-	guint64 letters = distance_letters(n, ln);
+	struct distance_sig sig;
 	const GPtrArray *l;
 
+	distance_sig(n, ln, &sig);
 	word_ids(mc_index_word(ix, n), ids);
 	word_ids(mc_index_word(ix, other), ids);
 	if (ln > 1 && n[ln - 1] == 's') {
@@ -279,7 +281,7 @@ fitting_words(const struct mc_index *ix, const char *n, gsize ln, GArray *ids)
 		for (guint i = 0; i < l->len; i++) {
 			const struct mc_word *w = l->pdata[i];
 
-			if (distance_near(n, ln, letters, w->w, w->len, w->letters, TRUE, typos))
+			if (distance_near(n, ln, &sig, w->w, w->len, &w->sig, TRUE, typos))
 				word_ids(w, ids);
 		}
 	}
@@ -324,25 +326,96 @@ intersect(GArray *a, const GArray *b)
 	g_array_set_size(a, k);
 }
 
-/* Add the MCs of field f (whose length is within reach) that typo_fits() n. */
+/* Add the MCs whose field f (ct or cs) typo_fits() n. */
 static void
 typo_candidates(const struct name *n, const struct mc_index *ix, enum mc_field f, GArray *ids)
 {
-	GArray *some = g_array_new(FALSE, FALSE, sizeof(int));
-
 	for (gsize len = 0; len < mc_index_lengths(ix, f); len++) {
 		guint typos = f == MC_FIELD_CT ? title_typos(len) : 1;
+		const GArray *some;
 
-		if ((len > n->lc ? len - n->lc : n->lc - len) <= typos)
-			mc_index_length(ix, f, len, some);
-	}
-	for (guint i = 0; i < some->len; i++) {
-		const struct mc_key *k = mc_index_key(ix, g_array_index(some, int, i));
+		if ((len > n->lc ? len - n->lc : n->lc - len) > typos ||
+		    (some = mc_index_length(ix, f, len)) == NULL)
+			continue;
+		for (guint i = 0; i < some->len; i++) {
+			const struct mc_sized *e = &g_array_index(some, struct mc_sized, i);
+			const struct mc_key *k;
 
-		if (k && typo_fits(n, k))
-			g_array_append_val(ids, k->id);
+			if (distance_sigs_near(&n->sig, &e->sig, TRUE, typos) &&
+			    (k = mc_index_key(ix, e->id)) != NULL && typo_fits(n, k))
+				g_array_append_val(ids, k->id);
+		}
 	}
-	g_array_unref(some);
+}
+
+/* How many MCs have word w exactly: rarer words first. */
+static guint
+word_rarity(const struct mc_index *ix, const char *w)
+{
+	const struct mc_word *x = mc_index_word(ix, w);
+
+	return x ? x->ids->len : 0;
+}
+
+/* Keep the ids of MCs where cover() finds word w. */
+static void
+keep_covering(GArray *ids, const struct mc_index *ix, const char *w)
+{
+	guint k = 0;
+
+	for (guint i = 0; i < ids->len; i++) {
+		int id = g_array_index(ids, int, i);
+		const struct mc_key *key = mc_index_key(ix, id);
+		gboolean some[16], *covered;
+
+		if (key == NULL)
+			continue;
+		covered = key->ntw <= G_N_ELEMENTS(some) ? some : g_new(gboolean, key->ntw);
+		if (cover(w, key, covered))
+			g_array_index(ids, int, k++) = id;
+		if (covered != some)
+			g_free(covered);
+	}
+	g_array_set_size(ids, k);
+}
+
+#define FEW_CANDIDATES 8
+
+/* The MCs where every word of n can fit: the rarest word's candidates,
+ * narrowed by the others' (or, once few are left, by cover() itself). */
+static GArray *
+covering_candidates(const struct name *n, const struct mc_index *ix)
+{
+	guint *rank = g_new(guint, n->nw), *order = g_new(guint, n->nw);
+	GArray *all = NULL;
+
+	for (guint i = 0; i < n->nw; i++) {
+		guint j = i;
+
+		rank[i] = word_rarity(ix, n->w[i]);
+		for (; j > 0 && rank[order[j - 1]] > rank[i]; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (guint x = 0; x < n->nw && (all == NULL || all->len > 0); x++) {
+		const char *w = n->w[order[x]];
+		GArray *some;
+
+		if (all && all->len <= FEW_CANDIDATES) {
+			keep_covering(all, ix, w);
+			continue;
+		}
+		some = word_candidates(ix, w);
+		if (all == NULL) {
+			all = some;
+			continue;
+		}
+		intersect(all, some);
+		g_array_unref(some);
+	}
+	g_free(rank);
+	g_free(order);
+	return all;
 }
 
 /*
@@ -366,16 +439,7 @@ candidates(const struct name *n, const struct mc_index *ix)
 		typo_candidates(n, ix, MC_FIELD_CT, ids);
 		typo_candidates(n, ix, MC_FIELD_CS, ids);
 	}
-	for (guint i = 0; i < n->nw && (all == NULL || all->len > 0); i++) {
-		GArray *w = word_candidates(ix, n->w[i]);
-
-		if (all == NULL) {
-			all = w;
-			continue;
-		}
-		intersect(all, w);
-		g_array_unref(w);
-	}
+	all = covering_candidates(n, ix);
 	g_array_append_vals(ids, all->data, all->len);
 	g_array_unref(all);
 	mc_index_ids_unique(ids);
