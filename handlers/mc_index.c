@@ -134,6 +134,13 @@ ids_free(gpointer a)
 		g_array_unref(a);
 }
 
+static void
+list_free(gpointer a)
+{
+	if (a)
+		g_ptr_array_unref(a);
+}
+
 static GArray *
 ids_new(void)
 {
@@ -273,7 +280,7 @@ lists_new(struct mc_index *ix)
 	for (int f = 0; f < MC_FIELDS; f++)
 		ix->lengths[f] = g_ptr_array_new_with_free_func(ids_free);
 	ix->words = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, word_free);
-	ix->by_length = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+	ix->by_length = g_ptr_array_new_with_free_func(list_free);
 	ix->starts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)g_ptr_array_unref);
 	ix->pairs = g_ptr_array_new_with_free_func(ids_free);
