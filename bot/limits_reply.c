@@ -24,12 +24,23 @@
 char *
 limits_reply_day(gint64 t)
 {
-	GDateTime *dt = g_date_time_new_from_unix_utc(t);
+	/* the last day asked for (UTC days are 86400 s long) */
+	static gint64 first = 1, last = 0;
+	static char *known;
+	GDateTime *dt;
 	char *day;
 
+	if (t >= first && t <= last)
+		return g_strdup(known);
+	dt = g_date_time_new_from_unix_utc(t);
 	if (dt == NULL)
 		return g_strdup("1970-01-01");
 	day = g_date_time_format(dt, "%Y-%m-%d");
+	first = t - (gint64)g_date_time_get_hour(dt) * 3600 - g_date_time_get_minute(dt) * 60 -
+		g_date_time_get_second(dt);
+	last = first + 86399;
+	g_free(known);
+	known = g_strdup(day);
 	g_date_time_unref(dt);
 	return day;
 }
@@ -99,13 +110,15 @@ tally_lines(struct tally *t, tally_key key, const char *p, const char *end)
  * the file now; a last line without its newline counts too. */
 static int
 tally_count(struct tally *t, const struct store *st, const char *rel, tally_key key,
-	    const char *k)
+	    const char *k, int *exists)
 {
 	GBytes *b = store_read_file(st, rel, 0);
 	gsize len = 0;
 	const char *data = b ? g_bytes_get_data(b, &len) : NULL, *last;
 	int n;
 
+	if (exists)
+		*exists = b != NULL;
 	if (t->rel == NULL || strcmp(t->rel, rel) != 0 || b == NULL || t->seen == NULL ||
 	    len < t->done || memcmp(data, g_bytes_get_data(t->seen, NULL), t->done) != 0)
 		tally_reset(t, rel);
@@ -163,17 +176,26 @@ const char *
 limits_reply_refusal(const struct config *cfg, const struct store *st, gint64 now,
 		     const char *rcpt)
 {
+	return limits_reply_check(cfg, st, now, rcpt, NULL);
+}
+
+const char *
+limits_reply_check(const struct config *cfg, const struct store *st, gint64 now,
+		   const char *rcpt, int *day_file)
+{
 	char *addr = g_ascii_strdown(rcpt, -1);
 	const char *why = NULL;
 
+	if (day_file)
+		*day_file = -1;
 	if (cfg->max_hard_bounces > 0 &&
-	    tally_count(&tally_bounces, st, LIMITS_BOUNCES_FILE, limits_reply_bounce_addr, addr) >=
-	    cfg->max_hard_bounces)
+	    tally_count(&tally_bounces, st, LIMITS_BOUNCES_FILE, limits_reply_bounce_addr, addr,
+			NULL) >= cfg->max_hard_bounces)
 		why = "hard-bounces";
 	if (why == NULL && cfg->max_replies_per_sender_day > 0 && !config_is_organizer(cfg, addr)) {
 		char *rel = limits_reply_day_file(now);
 
-		if (tally_count(&tally_replies, st, rel, limits_reply_line_addr, addr) >=
+		if (tally_count(&tally_replies, st, rel, limits_reply_line_addr, addr, day_file) >=
 		    cfg->max_replies_per_sender_day)
 			why = "sender-cap";
 		g_free(rel);
@@ -188,15 +210,22 @@ limits_reply_refusal(const struct config *cfg, const struct store *st, gint64 no
 void
 limits_reply_note(struct txn *t, const struct store *st, gint64 now, const char *rcpt)
 {
+	limits_reply_note_seen(t, st, now, rcpt, -1);
+}
+
+void
+limits_reply_note_seen(struct txn *t, const struct store *st, gint64 now, const char *rcpt,
+		       int day_file)
+{
 	char *rel = limits_reply_day_file(now);
-	GBytes *today = store_read_file(st, rel, 0);
+	GBytes *today = day_file < 0 ? store_read_file(st, rel, 0) : NULL;
 	char *line = g_strdup_printf("%s\n", rcpt);
 	GBytes *b;
 
 	if (!util_addr_ok(rcpt))
 		goto out;
 	/* The first reply of a day clears away the files of older days. */
-	if (today == NULL)
+	if (day_file == 0 || (day_file < 0 && today == NULL))
 		for (int i = LIMITS_KEEP_DAYS; i < LIMITS_KEEP_DAYS + LIMITS_PRUNE_DAYS; i++) {
 			char *old = limits_reply_day_file(now - (gint64)i * 86400);
 

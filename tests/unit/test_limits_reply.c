@@ -147,6 +147,62 @@ test_prune(void)
 	env_close(&e);
 }
 
+/* limits_reply_check() and limits_reply_note_seen() read the day file once
+ * and do what limits_reply_refusal() and limits_reply_note() do. */
+static void
+test_check_then_note(void)
+{
+	struct env e;
+	struct txn *t;
+	char *data;
+	int day_file = 7;
+
+	env_open(&e);
+	e.cfg->max_replies_per_sender_day = 2;
+	t = txn_new(e.st);
+	limits_reply_note(t, e.st, DAY0 - 3 * 86400, "a@example.org");
+	commit(t);
+	/* the first reply of the day: the file is missing, older ones go */
+	g_assert_null(limits_reply_check(e.cfg, e.st, DAY0, "a@example.org", &day_file));
+	g_assert_cmpint(day_file, ==, 0);
+	t = txn_new(e.st);
+	limits_reply_note_seen(t, e.st, DAY0, "a@example.org", day_file);
+	commit(t);
+	data = read_rel(&e, "limits/replies/2025-12-29");
+	g_assert_null(data);
+	g_assert_null(limits_reply_check(e.cfg, e.st, DAY0 + 60, "A@example.org", &day_file));
+	g_assert_cmpint(day_file, ==, 1);
+	t = txn_new(e.st);
+	limits_reply_note_seen(t, e.st, DAY0 + 60, "A@example.org", day_file);
+	commit(t);
+	data = read_rel(&e, "limits/replies/2026-01-01");
+	g_assert_cmpstr(data, ==, "a@example.org\na@example.org\n");
+	g_free(data);
+	g_assert_cmpstr(limits_reply_check(e.cfg, e.st, DAY0, "a@example.org", &day_file), ==,
+			"sender-cap");
+	/* nothing read: the note reads for itself */
+	e.cfg->max_replies_per_sender_day = 0;
+	g_assert_null(limits_reply_check(e.cfg, e.st, DAY0 + 86400, "b@example.org", &day_file));
+	g_assert_cmpint(day_file, ==, -1);
+	t = txn_new(e.st);
+	limits_reply_note_seen(t, e.st, DAY0 + 86400, "b@example.org", day_file);
+	commit(t);
+	data = read_rel(&e, "limits/replies/2026-01-02");
+	g_assert_cmpstr(data, ==, "b@example.org\n");
+	g_free(data);
+	/* the day's name, asked again within the day and after it */
+	data = limits_reply_day(DAY0 + 86400 - 9 * 3600 - 1);
+	g_assert_cmpstr(data, ==, "2026-01-01");
+	g_free(data);
+	data = limits_reply_day(DAY0 + 86400 - 9 * 3600);
+	g_assert_cmpstr(data, ==, "2026-01-02");
+	g_free(data);
+	data = limits_reply_day(DAY0 - 9 * 3600 - 1);
+	g_assert_cmpstr(data, ==, "2025-12-31");
+	g_free(data);
+	env_close(&e);
+}
+
 static void
 test_counters(void)
 {
@@ -373,5 +429,6 @@ main(int argc, char **argv)
 	g_test_add_func("/limits-reply/bounces", test_bounces);
 	g_test_add_func("/limits-reply/brake", test_brake);
 	g_test_add_func("/limits-reply/kept-counts", test_kept_counts);
+	g_test_add_func("/limits-reply/check-then-note", test_check_then_note);
 	return g_test_run();
 }
