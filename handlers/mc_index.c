@@ -80,13 +80,16 @@ mc_compact(char **w)
 struct mc_key *
 mc_key_new(const struct mc *mc)
 {
-	struct mc_key *k = g_new0(struct mc_key, 1);
+	const char *title = mc->title ? mc->title : "", *slug = mc->slug ? mc->slug : "";
+	gsize lt = strlen(title), ls = strlen(slug);
+	/* the strings compared at every sync right after the key, in one block */
+	struct mc_key *k = g_malloc0(sizeof *k + lt + ls + 2);
 	guint ns;
 	char **sw;
 
 	k->id = mc->id;
-	k->title = g_strdup(mc->title ? mc->title : "");
-	k->slug = g_strdup(mc->slug ? mc->slug : "");
+	k->title = memcpy((char *)(k + 1), title, lt + 1);
+	k->slug = memcpy(k->title + lt + 1, slug, ls + 1);
 	k->tw = mc_words(mc->title, TRUE, &k->ntw);
 	k->ta = mc_words(mc->title, FALSE, &k->nta);
 	sw = mc_words(mc->slug, TRUE, &ns);
@@ -108,8 +111,6 @@ mc_key_free(struct mc_key *k)
 {
 	if (k == NULL)
 		return;
-	g_free(k->title);
-	g_free(k->slug);
 	g_strfreev(k->tw);
 	g_strfreev(k->ta);
 	g_free(k->ct);

@@ -560,7 +560,7 @@ suggest(struct rsvp_resolution *res, const struct mc_index *ix, const struct sto
 
 /* Try one name; TRUE when it decided (res filled). */
 static gboolean
-try_name(const struct rsvp_name *rn, const struct store *st, const struct mc_index *ix,
+try_name(const struct rsvp_name *rn, const struct store *st, const struct mc_index **ix,
 	 const char *states, struct rsvp_resolution *res, const struct rsvp_name **ambiguous)
 {
 	struct mc *mc = NULL;
@@ -574,11 +574,14 @@ try_name(const struct rsvp_name *rn, const struct store *st, const struct mc_ind
 		res->found = rsvp_state_open(mc->status, states) ? RSVP_FOUND : RSVP_CLOSED;
 		goto decided;
 	}
+	/* the index is brought up to date once a name needs it */
+	if (*ix == NULL)
+		*ix = mc_index_sync(st);
 	name_init(&n, rn->text);
-	f = match_among(&n, ix, st, states, FALSE, &mc);
+	f = match_among(&n, *ix, st, states, FALSE, &mc);
 	if (f == RSVP_FOUND)
 		res->found = RSVP_FOUND;
-	else if (f == RSVP_UNKNOWN && match_among(&n, ix, st, states, TRUE, &mc) == RSVP_FOUND)
+	else if (f == RSVP_UNKNOWN && match_among(&n, *ix, st, states, TRUE, &mc) == RSVP_FOUND)
 		res->found = RSVP_CLOSED;
 	name_clear(&n);
 	if (f == RSVP_AMBIGUOUS && *ambiguous == NULL)
@@ -608,7 +611,7 @@ void
 rsvp_resolve(const struct rsvp_req *r, const struct mail *m, const struct store *st,
 	     const char *states, struct rsvp_resolution *res)
 {
-	const struct mc_index *ix = mc_index_sync(st);
+	const struct mc_index *ix = NULL;
 	const struct rsvp_name *ambiguous = NULL;
 	gboolean thread_tried = FALSE, done = FALSE;
 
@@ -622,7 +625,7 @@ rsvp_resolve(const struct rsvp_req *r, const struct mail *m, const struct store 
 			if ((done = try_thread(m, st, states, res)))
 				break;
 		}
-		done = try_name(n, st, ix, states, res, &ambiguous);
+		done = try_name(n, st, &ix, states, res, &ambiguous);
 	}
 	if (!done && !thread_tried)
 		done = try_thread(m, st, states, res);
@@ -633,7 +636,7 @@ rsvp_resolve(const struct rsvp_req *r, const struct mail *m, const struct store 
 		res->name = ((struct rsvp_name *)r->names->pdata[0])->text;
 	}
 	if (res->found != RSVP_FOUND)
-		suggest(res, ix, st, states);
+		suggest(res, ix ? ix : mc_index_sync(st), st, states);
 }
 
 void
