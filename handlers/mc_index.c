@@ -77,45 +77,72 @@ mc_compact(char **w)
 	return g_string_free(s, FALSE);
 }
 
+/* Copy s (len bytes and a NUL) to *at, and move *at past it. */
+static char *
+put(char **at, const char *s, gsize len)
+{
+	char *p = memcpy(*at, s, len);
+
+	p[len] = '\0';
+	*at += len + 1;
+	return p;
+}
+
+/*
+ * One block: the key, the word pointers, then the strings (the title and
+ * slug first: a sync compares them).  The content words are the words of
+ * the title less the stop words.
+ */
 struct mc_key *
 mc_key_new(const struct mc *mc)
 {
 	const char *title = mc->title ? mc->title : "", *slug = mc->slug ? mc->slug : "";
-	gsize lt = strlen(title), ls = strlen(slug);
-	/* the strings compared at every sync right after the key, in one block */
-	struct mc_key *k = g_malloc0(sizeof *k + lt + ls + 2);
-	guint ns;
-	char **sw;
+	guint nta, ns;
+	char **ta = mc_words(title, FALSE, &nta), **sw = mc_words(slug, TRUE, &ns);
+	char *cs = mc_compact(sw), *ts = util_slugify(title, MC_KEY_SLUG_MAX);
+	gsize lt = strlen(title), ls = strlen(slug), lcs = strlen(cs), lts = strlen(ts), words = 0;
+	struct mc_key *k;
+	char *at;
 
+	for (guint i = 0; i < nta; i++)
+		words += strlen(ta[i]) + 1;
+	k = g_malloc0(sizeof *k + 2 * (nta + 1) * sizeof(char *) +
+		      lt + ls + lcs + lts + 2 * words + 5);
 	k->id = mc->id;
-	k->title = memcpy((char *)(k + 1), title, lt + 1);
-	k->slug = memcpy(k->title + lt + 1, slug, ls + 1);
-	k->tw = mc_words(mc->title, TRUE, &k->ntw);
-	k->ta = mc_words(mc->title, FALSE, &k->nta);
-	sw = mc_words(mc->slug, TRUE, &ns);
-	k->ct = mc_compact(k->tw);
-	k->cs = mc_compact(sw);
-	g_strfreev(sw);
-	k->ts = util_slugify(mc->title, MC_KEY_SLUG_MAX);
+	k->ta = (char **)(k + 1);
+	k->tw = k->ta + nta + 1;
+	at = (char *)(k->tw + nta + 1);
+	k->title = put(&at, title, lt);
+	k->slug = put(&at, slug, ls);
+	k->ct = at;
+	for (guint i = 0; i < nta; i++)
+		if (!is_stopword(ta[i]))
+			at = g_stpcpy(at, ta[i]);
+	*at++ = '\0';
 	k->lct = strlen(k->ct);
-	k->lcs = strlen(k->cs);
-	k->lts = strlen(k->ts);
+	for (guint i = 0; i < nta; i++) {
+		k->ta[i] = put(&at, ta[i], strlen(ta[i]));
+		if (!is_stopword(ta[i]))
+			k->tw[k->ntw++] = k->ta[i];
+	}
+	k->nta = nta;
+	k->cs = put(&at, cs, lcs);
+	k->lcs = lcs;
+	k->ts = put(&at, ts, lts);
+	k->lts = lts;
 	distance_sig(k->ct, k->lct, &k->sct);
 	distance_sig(k->cs, k->lcs, &k->scs);
 	distance_sig(k->ts, k->lts, &k->sts);
+	g_strfreev(ta);
+	g_strfreev(sw);
+	g_free(cs);
+	g_free(ts);
 	return k;
 }
 
 void
 mc_key_free(struct mc_key *k)
 {
-	if (k == NULL)
-		return;
-	g_strfreev(k->tw);
-	g_strfreev(k->ta);
-	g_free(k->ct);
-	g_free(k->cs);
-	g_free(k->ts);
 	g_free(k);
 }
 

@@ -243,7 +243,7 @@ test_same_as_scan(void)
 		return;
 	}
 	for (int i = 0; part1[i]; i++)
-		for (int j = i % 2; part2[j]; j += 2) {
+		for (guint j = i % 2; j + 1 < G_N_ELEMENTS(part2); j += 2) {
 			char *title = g_strdup_printf("%s %s%s", part1[i], part2[j],
 						      (i + j) % 3 ? " MC" : "");
 
