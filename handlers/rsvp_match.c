@@ -16,34 +16,25 @@
 #include "distance.h"
 #include "mc_index.h"
 #include "rsvp.h"
+#include "rsvp_p.h"
 
 #define SCORE_EXACT 100
 #define SCORE_TYPO 90
 #define CLOSE_ENOUGH 30         /* closeness that makes an MC worth suggesting */
 #define CLOSE_MAX 5             /* suggestions at most */
 
-/* A name as it is compared: read once, then against each MC's key. */
-struct name {
-	int id;                     /* name_id(): > 0 when the name is an id */
-	char **w;                   /* its content words */
-	guint nw;
-	char *c;                    /* those joined */
-	gsize lc;
-	struct distance_sig sig;
-};
-
 /* Typos allowed in a word or name of len letters. */
-static guint
-typos_allowed(gsize len)
+guint
+rsvp_typos_allowed(gsize len)
 {
 	return len >= 8 ? 2 : len >= 4 ? 1 : 0;
 }
 
 /* Typos allowed in a whole name against a joined title of len letters. */
-static guint
-title_typos(gsize len)
+guint
+rsvp_title_typos(gsize len)
 {
-	return (guint)MAX(1, typos_allowed(len) * len / 16);
+	return (guint)MAX(1, rsvp_typos_allowed(len) * len / 16);
 }
 
 /* One word of the name against one word of the title. */
@@ -60,7 +51,7 @@ word_fits(const char *n, gsize ln, const char *t)
 		return TRUE;
 	if (ln >= 3 && lt > ln && strncmp(n, t, ln) == 0 && !g_ascii_isdigit(n[0]))
 		return TRUE;
-	typos = typos_allowed(MIN(ln, lt));
+	typos = rsvp_typos_allowed(MIN(ln, lt));
 	return typos > 0 && distance_edit(n, ln, t, lt, TRUE, typos) <= typos;
 }
 
@@ -83,7 +74,7 @@ name_id(const char *name)
 }
 
 static void
-name_init(struct name *n, const char *text)
+name_init(struct rsvp_name_key *n, const char *text)
 {
 	n->id = name_id(text);
 	n->w = mc_words(text, TRUE, &n->nw);
@@ -93,7 +84,7 @@ name_init(struct name *n, const char *text)
 }
 
 static void
-name_clear(struct name *n)
+name_clear(struct rsvp_name_key *n)
 {
 	g_strfreev(n->w);
 	g_free(n->c);
@@ -143,8 +134,8 @@ acronym_fits(const char *n, gsize ln, const struct mc_key *k, gboolean *covered)
 }
 
 /* Mark the title words that word n covers; FALSE when it covers none. */
-static gboolean
-cover(const char *n, const struct mc_key *k, gboolean *covered)
+gboolean
+rsvp_cover(const char *n, const struct mc_key *k, gboolean *covered)
 {
 	gsize ln = strlen(n);
 	gboolean found = FALSE;
@@ -160,17 +151,17 @@ cover(const char *n, const struct mc_key *k, gboolean *covered)
 }
 
 /* The joined name is the joined title or slug but for a typo or two. */
-static gboolean
-typo_fits(const struct name *n, const struct mc_key *k)
+gboolean
+rsvp_typo_fits(const struct rsvp_name_key *n, const struct mc_key *k)
 {
 	return n->lc >= 5 &&
 	       (distance_near(n->c, n->lc, &n->sig, k->ct, k->lct, &k->sct, TRUE,
-			      title_typos(k->lct)) ||
+			      rsvp_title_typos(k->lct)) ||
 		distance_near(n->c, n->lc, &n->sig, k->cs, k->lcs, &k->scs, TRUE, 1));
 }
 
 static int
-score(const struct name *n, const struct mc_key *k)
+score(const struct rsvp_name_key *n, const struct mc_key *k)
 {
 	gboolean some[16], *covered;
 	guint fit = 0, cov = 0;
@@ -182,12 +173,12 @@ score(const struct name *n, const struct mc_key *k)
 		return 0;
 	if (strcmp(n->c, k->ct) == 0 || strcmp(n->c, k->cs) == 0)
 		return SCORE_EXACT;
-	if (typo_fits(n, k))
+	if (rsvp_typo_fits(n, k))
 		return SCORE_TYPO;
 	covered = k->ntw <= G_N_ELEMENTS(some) ? some : g_new(gboolean, k->ntw);
 	memset(covered, 0, k->ntw * sizeof *covered);
 	for (guint i = 0; i < n->nw; i++)
-		fit += cover(n->w[i], k, covered);
+		fit += rsvp_cover(n->w[i], k, covered);
 	for (guint j = 0; j < k->ntw; j++)
 		cov += covered[j];
 	if (fit < n->nw)
@@ -202,7 +193,7 @@ score(const struct name *n, const struct mc_key *k)
 int
 rsvp_match_score(const char *name, const struct mc *mc)
 {
-	struct name n;
+	struct rsvp_name_key n;
 	struct mc_key *k = mc_key_new(mc);
 	int s;
 
@@ -216,7 +207,7 @@ rsvp_match_score(const char *name, const struct mc *mc)
 /* How much name resembles the MC of k, for ordering suggestions: the
  * score, or the likeness of the letters when no word fits. */
 static int
-closeness(const struct name *n, const struct mc_key *k)
+closeness(const struct rsvp_name_key *n, const struct mc_key *k)
 {
 	gsize longest = MAX(n->lc, k->lct);
 	int s = score(n, k);
@@ -243,209 +234,6 @@ rsvp_state_open(const char *status, const char *states)
 	return open;
 }
 
-/* The MCs of a title word (w may be NULL). */
-static void
-word_ids(const struct mc_word *w, GArray *ids)
-{
-	if (w)
-		g_array_append_vals(ids, w->ids->data, w->ids->len);
-}
-
-/* Every MC with a title word that word_fits() word n (ln letters). */
-static void
-fitting_words(const struct mc_index *ix, const char *n, gsize ln, GArray *ids)
-{
-	char *other = g_strdup_printf("%ss", n);
-	struct distance_sig sig;
-	const GPtrArray *l;
-
-	distance_sig(n, ln, &sig);
-	word_ids(mc_index_word(ix, n), ids);
-	word_ids(mc_index_word(ix, other), ids);
-	if (ln > 1 && n[ln - 1] == 's') {
-		other[ln - 1] = '\0';
-		word_ids(mc_index_word(ix, other), ids);
-	}
-	if (ln >= 3 && !g_ascii_isdigit(n[0]) && (l = mc_index_words_starting(ix, n)) != NULL)
-		for (guint i = 0; i < l->len; i++) {
-			const struct mc_word *w = l->pdata[i];
-
-			if (w->len > ln && strncmp(w->w, n, ln) == 0)
-				word_ids(w, ids);
-		}
-	for (gsize lt = ln > 2 ? ln - 2 : 0; lt <= ln + 2; lt++) {
-		guint typos = typos_allowed(MIN(ln, lt));
-
-		if (typos == 0 || (l = mc_index_words_of_length(ix, lt)) == NULL)
-			continue;
-		for (guint i = 0; i < l->len; i++) {
-			const struct mc_word *w = l->pdata[i];
-
-			if (distance_near(n, ln, &sig, w->w, w->len, &w->sig, TRUE, typos))
-				word_ids(w, ids);
-		}
-	}
-	g_free(other);
-}
-
-/* Every MC whose title cover() can find word n in (and maybe others). */
-static GArray *
-word_candidates(const struct mc_index *ix, const char *n)
-{
-	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int));
-	gsize ln = strlen(n);
-	char *head = g_strdup(n);
-
-	fitting_words(ix, n, ln, ids);
-	/* joined words: the first is a shorter start of n */
-	for (gsize p = ln; p-- > 1;) {
-		head[p] = '\0';
-		word_ids(mc_index_word(ix, head), ids);
-	}
-	if (ln >= 2 && ln <= 5)
-		mc_index_pair(ix, n[0], n[1], ln > 2, ids);
-	g_free(head);
-	mc_index_ids_unique(ids);
-	return ids;
-}
-
-/* Keep in a (sorted) the ids also in b (sorted). */
-static void
-intersect(GArray *a, const GArray *b)
-{
-	guint i = 0, j = 0, k = 0;
-
-	while (i < a->len && j < b->len) {
-		int x = g_array_index(a, int, i), y = g_array_index(b, int, j);
-
-		if (x == y)
-			g_array_index(a, int, k++) = x;
-		i += x <= y;
-		j += y <= x;
-	}
-	g_array_set_size(a, k);
-}
-
-/* Add the MCs whose field f (ct or cs) typo_fits() n. */
-static void
-typo_candidates(const struct name *n, const struct mc_index *ix, enum mc_field f, GArray *ids)
-{
-	for (gsize len = 0; len < mc_index_lengths(ix, f); len++) {
-		guint typos = f == MC_FIELD_CT ? title_typos(len) : 1;
-		const GArray *some;
-
-		if ((len > n->lc ? len - n->lc : n->lc - len) > typos ||
-		    (some = mc_index_length(ix, f, len)) == NULL)
-			continue;
-		for (guint i = 0; i < some->len; i++) {
-			const struct mc_sized *e = &g_array_index(some, struct mc_sized, i);
-			const struct mc_key *k;
-
-			if (distance_sigs_near(&n->sig, &e->sig, TRUE, typos) &&
-			    (k = mc_index_key(ix, e->id)) != NULL && typo_fits(n, k))
-				g_array_append_val(ids, k->id);
-		}
-	}
-}
-
-/* How many MCs have word w exactly: rarer words first. */
-static guint
-word_rarity(const struct mc_index *ix, const char *w)
-{
-	const struct mc_word *x = mc_index_word(ix, w);
-
-	return x ? x->ids->len : 0;
-}
-
-/* Keep the ids of MCs where cover() finds word w. */
-static void
-keep_covering(GArray *ids, const struct mc_index *ix, const char *w)
-{
-	guint k = 0;
-
-	for (guint i = 0; i < ids->len; i++) {
-		int id = g_array_index(ids, int, i);
-		const struct mc_key *key = mc_index_key(ix, id);
-		gboolean some[16], *covered;
-
-		if (key == NULL)
-			continue;
-		covered = key->ntw <= G_N_ELEMENTS(some) ? some : g_new(gboolean, key->ntw);
-		if (cover(w, key, covered))
-			g_array_index(ids, int, k++) = id;
-		if (covered != some)
-			g_free(covered);
-	}
-	g_array_set_size(ids, k);
-}
-
-#define FEW_CANDIDATES 8
-
-/* The MCs where every word of n can fit: the rarest word's candidates,
- * narrowed by the others' (or, once few are left, by cover() itself). */
-static GArray *
-covering_candidates(const struct name *n, const struct mc_index *ix)
-{
-	guint *rank = g_new(guint, n->nw), *order = g_new(guint, n->nw);
-	GArray *all = NULL;
-
-	for (guint i = 0; i < n->nw; i++) {
-		guint j = i;
-
-		rank[i] = word_rarity(ix, n->w[i]);
-		for (; j > 0 && rank[order[j - 1]] > rank[i]; j--)
-			order[j] = order[j - 1];
-		order[j] = i;
-	}
-	for (guint x = 0; x < n->nw && (all == NULL || all->len > 0); x++) {
-		const char *w = n->w[order[x]];
-		GArray *some;
-
-		if (all && all->len <= FEW_CANDIDATES) {
-			keep_covering(all, ix, w);
-			continue;
-		}
-		some = word_candidates(ix, w);
-		if (all == NULL) {
-			all = some;
-			continue;
-		}
-		intersect(all, some);
-		g_array_unref(some);
-	}
-	g_free(rank);
-	g_free(order);
-	return all;
-}
-
-/*
- * The ids of every MC whose score() for n can reach RSVP_SCORE_FIT (and
- * maybe of others), sorted: the same id, the same joined words, a typo
- * of them, or each word of the name fitting the title.
- */
-static GArray *
-candidates(const struct name *n, const struct mc_index *ix)
-{
-	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int)), *all = NULL;
-
-	if (n->id > 0) {
-		g_array_append_val(ids, n->id);
-		return ids;
-	}
-	if (n->nw == 0)
-		return ids;
-	mc_index_compact(ix, n->c, ids);
-	if (n->lc >= 5) {
-		typo_candidates(n, ix, MC_FIELD_CT, ids);
-		typo_candidates(n, ix, MC_FIELD_CS, ids);
-	}
-	all = covering_candidates(n, ix);
-	g_array_append_vals(ids, all->data, all->len);
-	g_array_unref(all);
-	mc_index_ids_unique(ids);
-	return ids;
-}
-
 /* An MC that takes RSVPs in states, or with closed one that does not
  * (and is not withdrawn). */
 static gboolean
@@ -460,14 +248,14 @@ in_class(const struct mc *mc, const char *states, gboolean closed)
  * The MC that n means among the MCs of st in the class (in_class()):
  * FOUND, AMBIGUOUS or UNKNOWN.  An exact or typo match wins over
  * everything below it; otherwise the name must fit one MC only ("Kernel"
- * fits three: ambiguous).  Only candidates() are scored: the others score
+ * fits three: ambiguous).  Only rsvp_candidates() are scored: the others score
  * below RSVP_SCORE_FIT, which changes nothing below.
  */
 static enum rsvp_found
-match_among(const struct name *n, const struct mc_index *ix, const struct store *st,
+match_among(const struct rsvp_name_key *n, const struct mc_index *ix, const struct store *st,
 	    const char *states, gboolean closed, struct mc **out)
 {
-	GArray *ids = candidates(n, ix);
+	GArray *ids = rsvp_candidates(n, ix);
 	int best = -1, second = -1, fits = 0;
 	struct mc *winner = NULL;
 
@@ -529,7 +317,7 @@ suggest(struct rsvp_resolution *res, const struct mc_index *ix, const struct sto
 {
 	GPtrArray *all = store_mcs(st);
 	GArray *o = g_array_new(FALSE, FALSE, sizeof(struct order));
-	struct name n;
+	struct rsvp_name_key n;
 
 	if (res->name)
 		name_init(&n, res->name);
@@ -564,7 +352,7 @@ try_name(const struct rsvp_name *rn, const struct store *st, const struct mc_ind
 	 const char *states, struct rsvp_resolution *res, const struct rsvp_name **ambiguous)
 {
 	struct mc *mc = NULL;
-	struct name n;
+	struct rsvp_name_key n;
 	enum rsvp_found f;
 
 	if (rn->id > 0) {
@@ -651,7 +439,7 @@ enum rsvp_found
 rsvp_find(const struct store *st, const char *name, const char *states, struct mc **out)
 {
 	const struct mc_index *ix = mc_index_sync(st);
-	struct name n;
+	struct rsvp_name_key n;
 	enum rsvp_found f;
 
 	name_init(&n, name);
