@@ -6,8 +6,10 @@
  * a crash and a replay count a mail once.  The files are read through
  * store_read_file(), which includes what earlier mails of the same batch
  * staged.  Counters are rewritten whole (read, add one, write): they hold
- * a few lines per day.
+ * a few lines per day.  The per-sender and bounce counts are kept between
+ * replies and only the lines added since are counted (struct tally).
  */
+#define _GNU_SOURCE             /* memrchr */
 #include <string.h>
 
 #include "limits_reply.h"
@@ -22,12 +24,23 @@
 char *
 limits_reply_day(gint64 t)
 {
-	GDateTime *dt = g_date_time_new_from_unix_utc(t);
+	/* the last day asked for (UTC days are 86400 s long) */
+	static gint64 first = 1, last = 0;
+	static char *known;
+	GDateTime *dt;
 	char *day;
 
+	if (t >= first && t <= last)
+		return g_strdup(known);
+	dt = g_date_time_new_from_unix_utc(t);
 	if (dt == NULL)
 		return g_strdup("1970-01-01");
 	day = g_date_time_format(dt, "%Y-%m-%d");
+	first = t - (gint64)g_date_time_get_hour(dt) * 3600 - g_date_time_get_minute(dt) * 60 -
+		g_date_time_get_second(dt);
+	last = first + 86399;
+	g_free(known);
+	known = g_strdup(day);
 	g_date_time_unref(dt);
 	return day;
 }
@@ -42,25 +55,104 @@ limits_reply_day_file(gint64 t)
 	return rel;
 }
 
-/* Lines of data equal to line (compared ignoring ASCII case). */
-static int
-limits_reply_count_lines(GBytes *data, const char *line)
-{
-	gsize len, n = strlen(line);
-	const char *p = data ? g_bytes_get_data(data, &len) : NULL;
-	const char *end = p ? p + len : NULL;
-	int count = 0;
+/*
+ * Counts of the lines of an append-only store file, by a key read from
+ * each line, kept from one reply to the next: the file is still read
+ * whole (store_read_file() is what sees the staged changes), but only the
+ * lines added since are counted.  What was counted must be what the file
+ * still starts with; otherwise (a new day, a line deleted by hand) the
+ * file is counted again from the start.
+ */
+struct tally {
+	char *rel;                  /* the file counted */
+	GBytes *seen;               /* its contents at the last count */
+	gsize done;                 /* bytes of seen counted: whole lines */
+	GHashTable *counts;         /* key -> number of lines (GINT_TO_POINTER) */
+};
 
-	while (p && p < end) {
+/* The key of one line (transfer full), or NULL when it counts for nothing. */
+typedef char *(*tally_key)(const char *line, gsize len);
+
+static struct tally tally_replies, tally_bounces;
+
+static void
+tally_reset(struct tally *t, const char *rel)
+{
+	g_free(t->rel);
+	t->rel = g_strdup(rel);
+	if (t->seen)
+		g_bytes_unref(t->seen);
+	t->seen = NULL;
+	t->done = 0;
+	if (t->counts)
+		g_hash_table_unref(t->counts);
+	t->counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* Count the lines from p to end (which ends a line). */
+static void
+tally_lines(struct tally *t, tally_key key, const char *p, const char *end)
+{
+	while (p < end) {
 		const char *nl = memchr(p, '\n', (gsize)(end - p));
 		gsize l = nl ? (gsize)(nl - p) : (gsize)(end - p);
+		char *k = key(p, l);
 
-		if (l == n && g_ascii_strncasecmp(p, line, n) == 0)
-			count++;
+		if (k)
+			g_hash_table_replace(t->counts, k,
+					     GINT_TO_POINTER(GPOINTER_TO_INT(
+						     g_hash_table_lookup(t->counts, k)) + 1));
 		p = nl ? nl + 1 : end;
 	}
-	return count;
 }
+
+/* The lines of st's file rel whose key is k, as store_read_file() sees
+ * the file now; a last line without its newline counts too. */
+static int
+tally_count(struct tally *t, const struct store *st, const char *rel, tally_key key,
+	    const char *k, int *exists)
+{
+	GBytes *b = store_read_file(st, rel, 0);
+	gsize len = 0;
+	const char *data = b ? g_bytes_get_data(b, &len) : NULL, *last;
+	int n;
+
+	if (exists)
+		*exists = b != NULL;
+	if (t->rel == NULL || strcmp(t->rel, rel) != 0 || b == NULL || t->seen == NULL ||
+	    len < t->done || memcmp(data, g_bytes_get_data(t->seen, NULL), t->done) != 0)
+		tally_reset(t, rel);
+	if (b == NULL)
+		return 0;
+	last = len > t->done ? memrchr(data + t->done, '\n', len - t->done) : NULL;
+	if (last) {
+		tally_lines(t, key, data + t->done, last + 1);
+		t->done = (gsize)(last + 1 - data);
+	}
+	if (t->seen)
+		g_bytes_unref(t->seen);
+	t->seen = b;
+	n = GPOINTER_TO_INT(g_hash_table_lookup(t->counts, k));
+	if (t->done < len) {
+		char *tail = key(data + t->done, len - t->done);
+
+		n += tail && strcmp(tail, k) == 0;
+		g_free(tail);
+	}
+	return n;
+}
+
+/* A line of a day file: the address it holds, lowercased; a line with a
+ * NUL in it matches no address. */
+static char *
+limits_reply_line_addr(const char *line, gsize len)
+{
+	if (memchr(line, '\0', len))
+		return NULL;
+	return g_ascii_strdown(line, (gssize)len);
+}
+
+static char *limits_reply_bounce_addr(const char *line, gsize len);
 
 /* Mails waiting in outbox/new, counted up to stop_at + 1. */
 static int
@@ -84,26 +176,28 @@ const char *
 limits_reply_refusal(const struct config *cfg, const struct store *st, gint64 now,
 		     const char *rcpt)
 {
+	return limits_reply_check(cfg, st, now, rcpt, NULL);
+}
+
+const char *
+limits_reply_check(const struct config *cfg, const struct store *st, gint64 now,
+		   const char *rcpt, int *day_file)
+{
 	char *addr = g_ascii_strdown(rcpt, -1);
 	const char *why = NULL;
 
-	if (cfg->max_hard_bounces > 0) {
-		GBytes *b = store_read_file(st, LIMITS_BOUNCES_FILE, 0);
-
-		if (b && limits_reply_bounces_in(g_bytes_get_data(b, NULL), g_bytes_get_size(b),
-						 addr) >= cfg->max_hard_bounces)
-			why = "hard-bounces";
-		if (b)
-			g_bytes_unref(b);
-	}
+	if (day_file)
+		*day_file = -1;
+	if (cfg->max_hard_bounces > 0 &&
+	    tally_count(&tally_bounces, st, LIMITS_BOUNCES_FILE, limits_reply_bounce_addr, addr,
+			NULL) >= cfg->max_hard_bounces)
+		why = "hard-bounces";
 	if (why == NULL && cfg->max_replies_per_sender_day > 0 && !config_is_organizer(cfg, addr)) {
 		char *rel = limits_reply_day_file(now);
-		GBytes *b = store_read_file(st, rel, 0);
 
-		if (limits_reply_count_lines(b, addr) >= cfg->max_replies_per_sender_day)
+		if (tally_count(&tally_replies, st, rel, limits_reply_line_addr, addr, day_file) >=
+		    cfg->max_replies_per_sender_day)
 			why = "sender-cap";
-		if (b)
-			g_bytes_unref(b);
 		g_free(rel);
 	}
 	if (why == NULL && cfg->outbox_brake > 0 &&
@@ -116,15 +210,22 @@ limits_reply_refusal(const struct config *cfg, const struct store *st, gint64 no
 void
 limits_reply_note(struct txn *t, const struct store *st, gint64 now, const char *rcpt)
 {
+	limits_reply_note_seen(t, st, now, rcpt, -1);
+}
+
+void
+limits_reply_note_seen(struct txn *t, const struct store *st, gint64 now, const char *rcpt,
+		       int day_file)
+{
 	char *rel = limits_reply_day_file(now);
-	GBytes *today = store_read_file(st, rel, 0);
+	GBytes *today = day_file < 0 ? store_read_file(st, rel, 0) : NULL;
 	char *line = g_strdup_printf("%s\n", rcpt);
 	GBytes *b;
 
 	if (!util_addr_ok(rcpt))
 		goto out;
 	/* The first reply of a day clears away the files of older days. */
-	if (today == NULL)
+	if (day_file == 0 || (day_file < 0 && today == NULL))
 		for (int i = LIMITS_KEEP_DAYS; i < LIMITS_KEEP_DAYS + LIMITS_PRUNE_DAYS; i++) {
 			char *old = limits_reply_day_file(now - (gint64)i * 86400);
 

@@ -51,6 +51,18 @@ const char *limits_reply_refusal(const struct config *cfg, const struct store *s
 void limits_reply_note(struct txn *t, const struct store *st, gint64 now, const char *rcpt);
 
 /*
+ * The same pair for a caller that stages nothing between them (one
+ * reply of a mail): limits_reply_check() also says in *day_file whether
+ * today's reply file exists (1, 0; -1 when it did not look), and
+ * limits_reply_note_seen() takes that instead of reading the file again
+ * (-1: it reads it).
+ */
+const char *limits_reply_check(const struct config *cfg, const struct store *st, gint64 now,
+			       const char *rcpt, int *day_file);
+void limits_reply_note_seen(struct txn *t, const struct store *st, gint64 now, const char *rcpt,
+			    int day_file);
+
+/*
  * Add one to the count of (UTC day of now, reason) in the stats file rel
  * (LIMITS_DROPPED_FILE or LIMITS_WITHHELD_FILE), in t.  reason is one of
  * our words; it is cleaned anyway.

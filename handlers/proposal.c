@@ -14,7 +14,9 @@
 #include "../bot/util.h"
 #include "classify.h"
 #include "command.h"
+#include "distance.h"
 #include "handler.h"
+#include "mc_index.h"
 #include "proposal.h"
 
 #define TITLE_MAX 200
@@ -72,66 +74,79 @@ by_thread(const struct mail *m, const struct store *st)
 	return mc;
 }
 
-/* Levenshtein distance of two short ASCII strings. */
+/* Typos allowed between slugs of lx and ly letters: one per ten letters,
+ * and one in a name of six letters or more. */
 static guint
-distance(const char *a, const char *b)
+slug_typos(gsize lx, gsize ly)
 {
-	gsize la = strlen(a), lb = strlen(b);
-	guint *row = g_new(guint, lb + 1), d;
+	return (guint)MAX(MAX(lx, ly) / 10, MIN(lx, ly) >= 6 ? 1 : 0);
+}
 
-	for (gsize j = 0; j <= lb; j++)
-		row[j] = (guint)j;
-	for (gsize i = 1; i <= la; i++) {
-		guint diag = row[0];
-
-		row[0] = (guint)i;
-		for (gsize j = 1; j <= lb; j++) {
-			guint up = row[j];
-			guint best = diag + (a[i - 1] != b[j - 1]);
-
-			best = MIN(best, up + 1);
-			best = MIN(best, row[j - 1] + 1);
-			row[j] = best;
-			diag = up;
-		}
-	}
-	d = row[lb];
-	g_free(row);
-	return d;
+static gboolean
+slugs_similar(const char *x, gsize lx, const struct distance_sig *sx, const char *y, gsize ly,
+	      const struct distance_sig *sy)
+{
+	if (lx == ly && memcmp(x, y, lx) == 0)
+		return TRUE;
+	return distance_near(x, lx, sx, y, ly, sy, FALSE, slug_typos(lx, ly));
 }
 
 gboolean
 proposal_titles_similar(const char *a, const char *b)
 {
-	char *x = util_slugify(a, 80), *y = util_slugify(b, 80);
+	/* Slugs drop case, punctuation and a trailing "MC". */
+	char *x = util_slugify(a, MC_KEY_SLUG_MAX), *y = util_slugify(b, MC_KEY_SLUG_MAX);
 	gsize lx = strlen(x), ly = strlen(y);
+	struct distance_sig sx, sy;
 	gboolean same;
 
-	/* Slugs drop case, punctuation and a trailing "MC": then allow one
-	 * typo in a name of six letters or more, and one per ten letters. */
-	same = strcmp(x, y) == 0;
-	if (!same) {
-		guint d = distance(x, y);
+	distance_sig(x, lx, &sx);
+	distance_sig(y, ly, &sy);
+	same = slugs_similar(x, lx, &sx, y, ly, &sy);
 
-		same = d * 10 <= MAX(lx, ly) || (d == 1 && MIN(lx, ly) >= 6);
-	}
 	g_free(x);
 	g_free(y);
 	return same;
 }
 
+/* The first MC (by id) not withdrawn whose title is similar to title:
+ * only MCs whose slug is within reach (length, signature) are compared. */
 static struct mc *
 by_title(const char *title, const struct store *st)
 {
-	GPtrArray *all = store_mcs(st);
+	const struct mc_index *ix = mc_index_sync(st);
+	char *y = util_slugify(title, MC_KEY_SLUG_MAX);
+	gsize ly = strlen(y);
+	struct distance_sig sy;
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int));
+	struct mc *found = NULL;
 
-	for (guint i = 0; i < all->len; i++) {
-		struct mc *mc = all->pdata[i];
+	distance_sig(y, ly, &sy);
+	for (gsize lx = 0; lx < mc_index_lengths(ix, MC_FIELD_TS); lx++) {
+		guint typos = slug_typos(lx, ly);
+		const GArray *some = mc_index_length(ix, MC_FIELD_TS, lx);
 
-		if (strcmp(mc->status, "withdrawn") != 0 && proposal_titles_similar(mc->title, title))
-			return mc;
+		if ((lx > ly ? lx - ly : ly - lx) > typos || some == NULL)
+			continue;
+		for (guint i = 0; i < some->len; i++) {
+			const struct mc_sized *e = &g_array_index(some, struct mc_sized, i);
+
+			if (distance_sigs_near(&e->sig, &sy, FALSE, typos))
+				g_array_append_val(ids, e->id);
+		}
 	}
-	return NULL;
+	mc_index_ids_unique(ids);
+	for (guint i = 0; i < ids->len && found == NULL; i++) {
+		struct mc *mc = store_mc_by_id(st, g_array_index(ids, int, i));
+		const struct mc_key *k = mc ? mc_index_key(ix, mc->id) : NULL;
+
+		if (k && strcmp(mc->status, "withdrawn") != 0 &&
+		    slugs_similar(k->ts, k->lts, &k->sts, y, ly, &sy))
+			found = mc;
+	}
+	g_array_unref(ids);
+	g_free(y);
+	return found;
 }
 
 /* Give the sender's address to the lead with the sender's name; with no

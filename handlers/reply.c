@@ -46,14 +46,14 @@ reply_queue(struct ctx *c, struct txn *t, const struct mail *m, const char *kind
 	GHashTableIter it;
 	gpointer k, v;
 	const char *why;
-	int rc = -1;
+	int rc = -1, day_file;
 
 	if (m->from_addr == NULL || !util_addr_ok(m->from_addr)) {
 		fail(err, "no address to reply to");
 		goto out;
 	}
 	/* Loop and flood brakes: the mail is handled, only the reply is withheld. */
-	why = limits_reply_refusal(c->cfg, c->store, c->now, m->from_addr);
+	why = limits_reply_check(c->cfg, c->store, c->now, m->from_addr, &day_file);
 	if (why) {
 		log_notice("%s: %s reply to %s withheld: %s", m->key, kind, m->from_addr, why);
 		limits_reply_count(t, c->store, LIMITS_WITHHELD_FILE, c->now, why);
@@ -97,7 +97,7 @@ reply_queue(struct ctx *c, struct txn *t, const struct mail *m, const char *kind
 	name = util_sha256_hex(seed, strlen(seed));
 	name[32] = '\0';
 	txn_queue_mail(t, name, file);
-	limits_reply_note(t, c->store, c->now, m->from_addr);
+	limits_reply_note_seen(t, c->store, c->now, m->from_addr, day_file);
 	rc = 0;
 out:
 	if (file)

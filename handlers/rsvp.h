@@ -6,6 +6,8 @@
  *                 attending or declining, and every way it names an MC;
  *   rsvp_match.c  which MC of the store a name, a thread or a Message-ID
  *                 means, tolerant of "MC", case, punctuation and typos;
+ *   rsvp_candidates.c  the few MCs a name can fit, from the MC index
+ *                 (mc_index.h), so that rsvp_match.c scores only those;
  *   rsvp.c        the handler: records or removes the attendee in the
  *                 transaction and replies.
  *

@@ -13,93 +13,36 @@
 #include <string.h>
 
 #include "../bot/util.h"
+#include "distance.h"
+#include "mc_index.h"
 #include "rsvp.h"
+#include "rsvp_p.h"
 
 #define SCORE_EXACT 100
 #define SCORE_TYPO 90
 #define CLOSE_ENOUGH 30         /* closeness that makes an MC worth suggesting */
 #define CLOSE_MAX 5             /* suggestions at most */
 
-static const char *const stopwords[] = {
-	"the", "a", "an", "and", "of", "for", "with", "on", "in", "to", "mc", "mcs",
-	"micro", "microconference", "microconferences", "conference", "track", "session", NULL
-};
-
-static gboolean
-is_stopword(const char *w)
-{
-	for (int i = 0; stopwords[i]; i++)
-		if (strcmp(w, stopwords[i]) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-/* Lowercase ASCII words of s; with content, the stop words left out. */
-static GPtrArray *
-words(const char *s, gboolean content)
-{
-	char *ascii = g_str_to_ascii(s ? s : "", "C");
-	char *low = g_ascii_strdown(ascii, -1);
-	char **parts = util_ascii_words(low);
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-
-	for (int i = 0; parts[i]; i++)
-		if (parts[i][0] && !(content && is_stopword(parts[i])))
-			g_ptr_array_add(out, g_strdup(parts[i]));
-	g_strfreev(parts);
-	g_free(low);
-	g_free(ascii);
-	return out;
-}
-
-static char *
-compact(GPtrArray *w)
-{
-	GString *s = g_string_new(NULL);
-
-	for (guint i = 0; i < w->len; i++)
-		g_string_append(s, w->pdata[i]);
-	return g_string_free(s, FALSE);
-}
-
-/* Edit distance with adjacent transpositions (optimal string alignment). */
-static guint
-osa(const char *a, const char *b)
-{
-	gsize la = strlen(a), lb = strlen(b), w = lb + 1;
-	guint *d = g_new(guint, (la + 1) * w), r;
-
-	for (gsize i = 0; i <= la; i++)
-		d[i * w] = (guint)i;
-	for (gsize j = 0; j <= lb; j++)
-		d[j] = (guint)j;
-	for (gsize i = 1; i <= la; i++)
-		for (gsize j = 1; j <= lb; j++) {
-			guint cost = a[i - 1] != b[j - 1];
-			guint v = MIN(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1);
-
-			v = MIN(v, d[(i - 1) * w + j - 1] + cost);
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-				v = MIN(v, d[(i - 2) * w + j - 2] + 1);
-			d[i * w + j] = v;
-		}
-	r = d[la * w + lb];
-	g_free(d);
-	return r;
-}
-
 /* Typos allowed in a word or name of len letters. */
-static guint
-typos_allowed(gsize len)
+guint
+rsvp_typos_allowed(gsize len)
 {
 	return len >= 8 ? 2 : len >= 4 ? 1 : 0;
 }
 
+/* Typos allowed in a whole name against a joined title of len letters. */
+guint
+rsvp_title_typos(gsize len)
+{
+	return (guint)MAX(1, rsvp_typos_allowed(len) * len / 16);
+}
+
 /* One word of the name against one word of the title. */
 static gboolean
-word_fits(const char *n, const char *t)
+word_fits(const char *n, gsize ln, const char *t)
 {
-	gsize ln = strlen(n), lt = strlen(t);
+	gsize lt = strlen(t);
+	guint typos;
 
 	if (strcmp(n, t) == 0)
 		return TRUE;
@@ -108,7 +51,8 @@ word_fits(const char *n, const char *t)
 		return TRUE;
 	if (ln >= 3 && lt > ln && strncmp(n, t, ln) == 0 && !g_ascii_isdigit(n[0]))
 		return TRUE;
-	return osa(n, t) <= typos_allowed(MIN(ln, lt));
+	typos = rsvp_typos_allowed(MIN(ln, lt));
+	return typos > 0 && distance_edit(n, ln, t, lt, TRUE, typos) <= typos;
 }
 
 /* The number of "id" in "MC-12", "mc12", "#12", "12"; 0 if name is no id. */
@@ -129,117 +73,148 @@ name_id(const char *name)
 	return atoi(p);
 }
 
-/* Mark the title words that word n covers; FALSE when it covers none. */
+static void
+name_init(struct rsvp_name_key *n, const char *text)
+{
+	n->id = name_id(text);
+	n->w = mc_words(text, TRUE, &n->nw);
+	n->c = mc_compact(n->w);
+	n->lc = strlen(n->c);
+	distance_sig(n->c, n->lc, &n->sig);
+}
+
+static void
+name_clear(struct rsvp_name_key *n)
+{
+	g_strfreev(n->w);
+	g_free(n->c);
+}
+
+/* "openprinting" = "open" + "printing": up to four title words from j. */
 static gboolean
-cover(const char *n, GPtrArray *tw, GPtrArray *ta, gboolean *covered)
+joined_fits(const char *n, gsize ln, const struct mc_key *k, guint j, gboolean *covered)
+{
+	gsize pos = 0;
+
+	for (guint x = j; x < k->ntw && x < j + 4 && pos < ln; x++) {
+		gsize lt = strlen(k->tw[x]);
+
+		if (pos + lt > ln || memcmp(n + pos, k->tw[x], lt) != 0)
+			return FALSE;
+		pos += lt;
+		if (x > j && pos == ln) {
+			for (guint y = j; y <= x; y++)
+				covered[y] = TRUE;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* "pm" = "Power Management", over all words: "iot" = "Internet of Things";
+ * after the first, a letter may come from inside its word: "cxl" */
+static gboolean
+acronym_fits(const char *n, gsize ln, const struct mc_key *k, gboolean *covered)
+{
+	for (guint j = 0; j + ln <= k->nta; j++) {
+		guint i;
+
+		for (i = 0; i < ln && (k->ta[j + i][0] == n[i] ||
+				       (i > 0 && ln > 2 && strchr(k->ta[j + i], n[i]))); i++)
+			;
+		if (i < ln)
+			continue;
+		for (i = 0; i < ln; i++)
+			for (guint x = 0; x < k->ntw; x++)
+				if (strcmp(k->tw[x], k->ta[j + i]) == 0)
+					covered[x] = TRUE;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* Mark the title words that word n covers; FALSE when it covers none. */
+gboolean
+rsvp_cover(const char *n, const struct mc_key *k, gboolean *covered)
 {
 	gsize ln = strlen(n);
 	gboolean found = FALSE;
 
-	for (guint j = 0; j < tw->len; j++)
-		if (word_fits(n, tw->pdata[j]))
+	for (guint j = 0; j < k->ntw; j++)
+		if (word_fits(n, ln, k->tw[j]))
 			covered[j] = found = TRUE;
-	if (found)
-		return TRUE;
-	/* "openprinting" = "open" + "printing" */
-	for (guint j = 0; j < tw->len && !found; j++) {
-		GString *joined = g_string_new(NULL);
-
-		for (guint k = j; k < tw->len && k < j + 4 && joined->len < ln; k++) {
-			g_string_append(joined, tw->pdata[k]);
-			if (k > j && strcmp(joined->str, n) == 0) {
-				for (guint x = j; x <= k; x++)
-					covered[x] = TRUE;
-				found = TRUE;
-				break;
-			}
-		}
-		g_string_free(joined, TRUE);
-	}
+	for (guint j = 0; j < k->ntw && !found; j++)
+		found = joined_fits(n, ln, k, j, covered);
 	if (found || ln < 2 || ln > 5)
 		return found;
-	/* "pm" = "Power Management", over all words: "iot" = "Internet of Things";
-	 * after the first, a letter may come from inside its word: "cxl" */
-	for (guint j = 0; j + ln <= ta->len && !found; j++) {
-		guint k;
+	return acronym_fits(n, ln, k, covered);
+}
 
-		for (k = 0; k < ln && (((char *)ta->pdata[j + k])[0] == n[k] ||
-				       (k > 0 && ln > 2 && strchr(ta->pdata[j + k], n[k]))); k++)
-			;
-		if (k < ln)
-			continue;
-		found = TRUE;
-		for (k = 0; k < ln; k++)
-			for (guint x = 0; x < tw->len; x++)
-				if (strcmp(tw->pdata[x], ta->pdata[j + k]) == 0)
-					covered[x] = TRUE;
-	}
-	return found;
+/* The joined name is the joined title or slug but for a typo or two. */
+gboolean
+rsvp_typo_fits(const struct rsvp_name_key *n, const struct mc_key *k)
+{
+	return n->lc >= 5 &&
+	       (distance_near(n->c, n->lc, &n->sig, k->ct, k->lct, &k->sct, TRUE,
+			      rsvp_title_typos(k->lct)) ||
+		distance_near(n->c, n->lc, &n->sig, k->cs, k->lcs, &k->scs, TRUE, 1));
+}
+
+static int
+score(const struct rsvp_name_key *n, const struct mc_key *k)
+{
+	gboolean some[16], *covered;
+	guint fit = 0, cov = 0;
+	int s;
+
+	if (n->id > 0)
+		return n->id == k->id ? SCORE_EXACT : 0;
+	if (n->nw == 0 || k->ntw == 0)
+		return 0;
+	if (strcmp(n->c, k->ct) == 0 || strcmp(n->c, k->cs) == 0)
+		return SCORE_EXACT;
+	if (rsvp_typo_fits(n, k))
+		return SCORE_TYPO;
+	covered = k->ntw <= G_N_ELEMENTS(some) ? some : g_new(gboolean, k->ntw);
+	memset(covered, 0, k->ntw * sizeof *covered);
+	for (guint i = 0; i < n->nw; i++)
+		fit += rsvp_cover(n->w[i], k, covered);
+	for (guint j = 0; j < k->ntw; j++)
+		cov += covered[j];
+	if (fit < n->nw)
+		s = (int)(fit * 40 / n->nw);
+	else
+		s = MIN(RSVP_SCORE_FIT + (int)(cov * 40 / k->ntw), SCORE_TYPO - 1);
+	if (covered != some)
+		g_free(covered);
+	return s;
 }
 
 int
 rsvp_match_score(const char *name, const struct mc *mc)
 {
-	GPtrArray *nw = words(name, TRUE), *tw = words(mc->title, TRUE), *ta = words(mc->title, FALSE);
-	GPtrArray *sw = words(mc->slug, TRUE);
-	char *cn = compact(nw), *ct = compact(tw), *cs = compact(sw);
-	gboolean *covered = g_new0(gboolean, tw->len + 1);
-	guint fit = 0, cov = 0;
-	int id = name_id(name), score;
+	struct rsvp_name_key n;
+	struct mc_key *k = mc_key_new(mc);
+	int s;
 
-	if (id > 0) {
-		score = id == mc->id ? SCORE_EXACT : 0;
-		goto out;
-	}
-	if (nw->len == 0 || tw->len == 0) {
-		score = 0;
-		goto out;
-	}
-	if (strcmp(cn, ct) == 0 || strcmp(cn, cs) == 0) {
-		score = SCORE_EXACT;
-		goto out;
-	}
-	if (strlen(cn) >= 5 && (osa(cn, ct) <= MAX(1, typos_allowed(strlen(ct)) * strlen(ct) / 16) ||
-				osa(cn, cs) <= 1)) {
-		score = SCORE_TYPO;
-		goto out;
-	}
-	for (guint i = 0; i < nw->len; i++)
-		fit += cover(nw->pdata[i], tw, ta, covered);
-	for (guint j = 0; j < tw->len; j++)
-		cov += covered[j];
-	if (fit < nw->len)
-		score = (int)(fit * 40 / nw->len);
-	else
-		score = MIN(RSVP_SCORE_FIT + (int)(cov * 40 / tw->len), SCORE_TYPO - 1);
-out:
-	g_free(covered);
-	g_free(cn);
-	g_free(ct);
-	g_free(cs);
-	g_ptr_array_unref(nw);
-	g_ptr_array_unref(tw);
-	g_ptr_array_unref(ta);
-	g_ptr_array_unref(sw);
-	return score;
+	name_init(&n, name);
+	s = score(&n, k);
+	name_clear(&n);
+	mc_key_free(k);
+	return s;
 }
 
-/* How much name resembles mc, for ordering suggestions: the score, or the
- * likeness of the letters when no word fits. */
+/* How much name resembles the MC of k, for ordering suggestions: the
+ * score, or the likeness of the letters when no word fits. */
 static int
-closeness(const char *name, const struct mc *mc)
+closeness(const struct rsvp_name_key *n, const struct mc_key *k)
 {
-	GPtrArray *nw = words(name, TRUE), *tw = words(mc->title, TRUE);
-	char *cn = compact(nw), *ct = compact(tw);
-	gsize longest = MAX(strlen(cn), strlen(ct));
-	int score = rsvp_match_score(name, mc);
-	int like = longest ? (int)(50 - 50 * osa(cn, ct) / longest) : 0;
+	gsize longest = MAX(n->lc, k->lct);
+	int s = score(n, k);
+	int like = longest ? (int)(50 - 50 * distance_edit(n->c, n->lc, k->ct, k->lct, TRUE,
+							    (guint)longest) / longest) : 0;
 
-	g_free(cn);
-	g_free(ct);
-	g_ptr_array_unref(nw);
-	g_ptr_array_unref(tw);
-	return MAX(score, like);
+	return MAX(s, like);
 }
 
 gboolean
@@ -259,30 +234,50 @@ rsvp_state_open(const char *status, const char *states)
 	return open;
 }
 
+/* An MC that takes RSVPs in states, or with closed one that does not
+ * (and is not withdrawn). */
+static gboolean
+in_class(const struct mc *mc, const char *states, gboolean closed)
+{
+	if (rsvp_state_open(mc->status, states))
+		return !closed;
+	return closed && strcmp(mc->status, "withdrawn") != 0;
+}
+
 /*
- * The MC that name means among mcs (borrowed): FOUND, AMBIGUOUS or UNKNOWN.
- * An exact or typo match wins over everything below it; otherwise the
- * name must fit one MC only ("Kernel" fits three: ambiguous).
+ * The MC that n means among the MCs of st in the class (in_class()):
+ * FOUND, AMBIGUOUS or UNKNOWN.  An exact or typo match wins over
+ * everything below it; otherwise the name must fit one MC only ("Kernel"
+ * fits three: ambiguous).  Only rsvp_candidates() are scored: the others score
+ * below RSVP_SCORE_FIT, which changes nothing below.
  */
 static enum rsvp_found
-match_among(const char *name, GPtrArray *mcs, struct mc **out)
+match_among(const struct rsvp_name_key *n, const struct mc_index *ix, const struct store *st,
+	    const char *states, gboolean closed, struct mc **out)
 {
+	GArray *ids = rsvp_candidates(n, ix);
 	int best = -1, second = -1, fits = 0;
 	struct mc *winner = NULL;
 
 	*out = NULL;
-	for (guint i = 0; i < mcs->len; i++) {
-		int s = rsvp_match_score(name, mcs->pdata[i]);
+	for (guint i = 0; i < ids->len; i++) {
+		struct mc *mc = store_mc_by_id(st, g_array_index(ids, int, i));
+		const struct mc_key *k = mc ? mc_index_key(ix, mc->id) : NULL;
+		int s;
 
+		if (k == NULL || !in_class(mc, states, closed))
+			continue;
+		s = score(n, k);
 		fits += s >= RSVP_SCORE_FIT;
 		if (s > best) {
 			second = best;
 			best = s;
-			winner = mcs->pdata[i];
+			winner = mc;
 		} else if (s > second) {
 			second = s;
 		}
 	}
+	g_array_unref(ids);
 	if (best < RSVP_SCORE_FIT)
 		return RSVP_UNKNOWN;
 	if (best >= SCORE_TYPO ? second >= best : fits > 1)
@@ -315,17 +310,27 @@ by_closeness(gconstpointer a, gconstpointer b)
 	return x->close != y->close ? y->close - x->close : x->mc->id - y->mc->id;
 }
 
-/* The open MCs, the ones closest to name first. */
+/* The open MCs, the ones closest to res->name first. */
 static void
-suggest(struct rsvp_resolution *res, GPtrArray *open)
+suggest(struct rsvp_resolution *res, const struct mc_index *ix, const struct store *st,
+	const char *states)
 {
+	GPtrArray *all = store_mcs(st);
 	GArray *o = g_array_new(FALSE, FALSE, sizeof(struct order));
+	struct rsvp_name_key n;
 
+	if (res->name)
+		name_init(&n, res->name);
 	res->closest = g_ptr_array_new();
-	for (guint i = 0; i < open->len; i++) {
-		const struct mc *mc = open->pdata[i];
-		struct order e = { mc, res->name ? closeness(res->name, mc) : 0 };
+	for (guint i = 0; i < all->len; i++) {
+		const struct mc *mc = all->pdata[i];
+		const struct mc_key *k = mc_index_key(ix, mc->id);
+		struct order e = { mc, 0 };
 
+		if (!rsvp_state_open(mc->status, states))
+			continue;
+		if (res->name && k)
+			e.close = closeness(&n, k);
 		g_array_append_val(o, e);
 	}
 	g_array_sort(o, by_closeness);
@@ -337,41 +342,43 @@ suggest(struct rsvp_resolution *res, GPtrArray *open)
 			res->n_close++;
 	}
 	g_array_free(o, TRUE);
+	if (res->name)
+		name_clear(&n);
 }
 
 /* Try one name; TRUE when it decided (res filled). */
 static gboolean
-try_name(const struct rsvp_name *n, const struct store *st, GPtrArray *open, GPtrArray *closed,
+try_name(const struct rsvp_name *rn, const struct store *st, const struct mc_index **ix,
 	 const char *states, struct rsvp_resolution *res, const struct rsvp_name **ambiguous)
 {
 	struct mc *mc = NULL;
+	struct rsvp_name_key n;
 	enum rsvp_found f;
 
-	if (n->id > 0) {
-		mc = store_mc_by_id(st, n->id);
+	if (rn->id > 0) {
+		mc = store_mc_by_id(st, rn->id);
 		if (mc == NULL || strcmp(mc->status, "withdrawn") == 0)
 			return FALSE;
 		res->found = rsvp_state_open(mc->status, states) ? RSVP_FOUND : RSVP_CLOSED;
 		goto decided;
 	}
-	f = match_among(n->text, open, &mc);
-	if (f == RSVP_FOUND) {
+	/* the index is brought up to date once a name needs it */
+	if (*ix == NULL)
+		*ix = mc_index_sync(st);
+	name_init(&n, rn->text);
+	f = match_among(&n, *ix, st, states, FALSE, &mc);
+	if (f == RSVP_FOUND)
 		res->found = RSVP_FOUND;
-		goto decided;
-	}
-	if (f == RSVP_AMBIGUOUS) {
-		if (*ambiguous == NULL)
-			*ambiguous = n;
-		return FALSE;
-	}
-	if (match_among(n->text, closed, &mc) == RSVP_FOUND) {
+	else if (f == RSVP_UNKNOWN && match_among(&n, *ix, st, states, TRUE, &mc) == RSVP_FOUND)
 		res->found = RSVP_CLOSED;
-		goto decided;
-	}
-	return FALSE;
+	name_clear(&n);
+	if (f == RSVP_AMBIGUOUS && *ambiguous == NULL)
+		*ambiguous = rn;
+	if (mc == NULL)
+		return FALSE;
 decided:
 	res->mc = mc;
-	res->name = n->text;
+	res->name = rn->text;
 	return TRUE;
 }
 
@@ -392,20 +399,12 @@ void
 rsvp_resolve(const struct rsvp_req *r, const struct mail *m, const struct store *st,
 	     const char *states, struct rsvp_resolution *res)
 {
-	GPtrArray *all = store_mcs(st), *open = g_ptr_array_new(), *closed = g_ptr_array_new();
+	const struct mc_index *ix = NULL;
 	const struct rsvp_name *ambiguous = NULL;
 	gboolean thread_tried = FALSE, done = FALSE;
 
 	memset(res, 0, sizeof *res);
 	res->found = RSVP_UNKNOWN;
-	for (guint i = 0; i < all->len; i++) {
-		struct mc *mc = all->pdata[i];
-
-		if (rsvp_state_open(mc->status, states))
-			g_ptr_array_add(open, mc);
-		else if (strcmp(mc->status, "withdrawn") != 0)
-			g_ptr_array_add(closed, mc);
-	}
 	for (guint i = 0; i < r->names->len && !done; i++) {
 		const struct rsvp_name *n = r->names->pdata[i];
 
@@ -414,7 +413,7 @@ rsvp_resolve(const struct rsvp_req *r, const struct mail *m, const struct store 
 			if ((done = try_thread(m, st, states, res)))
 				break;
 		}
-		done = try_name(n, st, open, closed, states, res, &ambiguous);
+		done = try_name(n, st, &ix, states, res, &ambiguous);
 	}
 	if (!done && !thread_tried)
 		done = try_thread(m, st, states, res);
@@ -425,9 +424,7 @@ rsvp_resolve(const struct rsvp_req *r, const struct mail *m, const struct store 
 		res->name = ((struct rsvp_name *)r->names->pdata[0])->text;
 	}
 	if (res->found != RSVP_FOUND)
-		suggest(res, open);
-	g_ptr_array_unref(open);
-	g_ptr_array_unref(closed);
+		suggest(res, ix ? ix : mc_index_sync(st), st, states);
 }
 
 void
@@ -441,13 +438,12 @@ rsvp_resolution_clear(struct rsvp_resolution *res)
 enum rsvp_found
 rsvp_find(const struct store *st, const char *name, const char *states, struct mc **out)
 {
-	GPtrArray *all = store_mcs(st), *some = g_ptr_array_new();
+	const struct mc_index *ix = mc_index_sync(st);
+	struct rsvp_name_key n;
 	enum rsvp_found f;
 
-	for (guint i = 0; i < all->len; i++)
-		if (rsvp_state_open(((struct mc *)all->pdata[i])->status, states))
-			g_ptr_array_add(some, all->pdata[i]);
-	f = match_among(name, some, out);
-	g_ptr_array_unref(some);
+	name_init(&n, name);
+	f = match_among(&n, ix, st, states, FALSE, out);
+	name_clear(&n);
 	return f;
 }

@@ -147,6 +147,62 @@ test_prune(void)
 	env_close(&e);
 }
 
+/* limits_reply_check() and limits_reply_note_seen() read the day file once
+ * and do what limits_reply_refusal() and limits_reply_note() do. */
+static void
+test_check_then_note(void)
+{
+	struct env e;
+	struct txn *t;
+	char *data;
+	int day_file = 7;
+
+	env_open(&e);
+	e.cfg->max_replies_per_sender_day = 2;
+	t = txn_new(e.st);
+	limits_reply_note(t, e.st, DAY0 - 3 * 86400, "a@example.org");
+	commit(t);
+	/* the first reply of the day: the file is missing, older ones go */
+	g_assert_null(limits_reply_check(e.cfg, e.st, DAY0, "a@example.org", &day_file));
+	g_assert_cmpint(day_file, ==, 0);
+	t = txn_new(e.st);
+	limits_reply_note_seen(t, e.st, DAY0, "a@example.org", day_file);
+	commit(t);
+	data = read_rel(&e, "limits/replies/2025-12-29");
+	g_assert_null(data);
+	g_assert_null(limits_reply_check(e.cfg, e.st, DAY0 + 60, "A@example.org", &day_file));
+	g_assert_cmpint(day_file, ==, 1);
+	t = txn_new(e.st);
+	limits_reply_note_seen(t, e.st, DAY0 + 60, "A@example.org", day_file);
+	commit(t);
+	data = read_rel(&e, "limits/replies/2026-01-01");
+	g_assert_cmpstr(data, ==, "a@example.org\na@example.org\n");
+	g_free(data);
+	g_assert_cmpstr(limits_reply_check(e.cfg, e.st, DAY0, "a@example.org", &day_file), ==,
+			"sender-cap");
+	/* nothing read: the note reads for itself */
+	e.cfg->max_replies_per_sender_day = 0;
+	g_assert_null(limits_reply_check(e.cfg, e.st, DAY0 + 86400, "b@example.org", &day_file));
+	g_assert_cmpint(day_file, ==, -1);
+	t = txn_new(e.st);
+	limits_reply_note_seen(t, e.st, DAY0 + 86400, "b@example.org", day_file);
+	commit(t);
+	data = read_rel(&e, "limits/replies/2026-01-02");
+	g_assert_cmpstr(data, ==, "b@example.org\n");
+	g_free(data);
+	/* the day's name, asked again within the day and after it */
+	data = limits_reply_day(DAY0 + 86400 - 9 * 3600 - 1);
+	g_assert_cmpstr(data, ==, "2026-01-01");
+	g_free(data);
+	data = limits_reply_day(DAY0 + 86400 - 9 * 3600);
+	g_assert_cmpstr(data, ==, "2026-01-02");
+	g_free(data);
+	data = limits_reply_day(DAY0 - 9 * 3600 - 1);
+	g_assert_cmpstr(data, ==, "2025-12-31");
+	g_free(data);
+	env_close(&e);
+}
+
 static void
 test_counters(void)
 {
@@ -249,6 +305,120 @@ test_brake(void)
 	env_close(&e);
 }
 
+/* Lines of data that are addr, ignoring ASCII case: how the cap counted
+ * before the counts were kept between replies. */
+static int
+naive_count(const char *data, gsize len, const char *addr)
+{
+	const char *p = data, *end = data + len;
+	gsize n = strlen(addr);
+	int count = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (gsize)(end - p));
+		gsize l = nl ? (gsize)(nl - p) : (gsize)(end - p);
+
+		count += l == n && g_ascii_strncasecmp(p, addr, n) == 0;
+		p = nl ? nl + 1 : end;
+	}
+	return count;
+}
+
+/* The cap holds addr at exactly want replies: refused at want, not at want + 1. */
+static void
+assert_replies(struct env *e, const char *addr, int want)
+{
+	e->cfg->max_replies_per_sender_day = want + 1;
+	g_assert_null(limits_reply_refusal(e->cfg, e->st, DAY0, addr));
+	e->cfg->max_replies_per_sender_day = want;
+	if (want > 0)
+		g_assert_cmpstr(limits_reply_refusal(e->cfg, e->st, DAY0, addr), ==, "sender-cap");
+}
+
+/* The day file as the store sees it, counted the old way, for each address. */
+static void
+assert_day_counts(struct env *e)
+{
+	static const char *const addrs[] = { "a@x.org", "b@x.org", "c@x.org", NULL };
+	GBytes *b = store_read_file(e->st, "limits/replies/2026-01-01", 0);
+	gsize len = 0;
+	const char *data = b ? g_bytes_get_data(b, &len) : "";
+
+	for (int i = 0; addrs[i]; i++)
+		assert_replies(e, addrs[i], naive_count(data, len, addrs[i]));
+	if (b)
+		g_bytes_unref(b);
+}
+
+static void
+put_rel(const struct env *e, const char *rel, const char *data, gssize len)
+{
+	char *p = g_build_filename(e->dir, rel, NULL), *dir = g_path_get_dirname(p);
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(p, data, len, NULL));
+	g_free(dir);
+	g_free(p);
+}
+
+/* The counts kept from one reply to the next are the file's, whatever
+ * happens to it: lines staged and flushed, edited by hand, another store. */
+static void
+test_kept_counts(void)
+{
+	static const char *const who[] = { "a@x.org", "B@x.org", "c@X.org" };
+	struct env e, e2;
+	GRand *r = g_rand_new_with_seed(5);
+
+	env_open(&e);
+	assert_replies(&e, "a@x.org", 0);
+	for (int i = 0; i < 40; i++) {
+		struct txn *t = txn_new(e.st);
+
+		limits_reply_note(t, e.st, DAY0, who[g_rand_int_range(r, 0, 3)]);
+		txn_stage(t);
+		txn_free(t);
+		if (i % 7 == 6)
+			g_assert_cmpint(store_flush(e.st, NULL), ==, 0);
+		assert_day_counts(&e);
+	}
+	g_assert_cmpint(store_flush(e.st, NULL), ==, 0);
+	/* edited by hand: fewer lines, other case, a last line without its
+	 * newline, a line with a NUL in it */
+	put_rel(&e, "limits/replies/2026-01-01", "A@X.org\nb@x.org\nzz\na@x.org", -1);
+	assert_day_counts(&e);
+	assert_replies(&e, "a@x.org", 2);
+	put_rel(&e, "limits/replies/2026-01-01", "A@X.org\nb@x.org\nzz\na@x.org.uk\nb@x.org", -1);
+	assert_day_counts(&e);
+	assert_replies(&e, "a@x.org", 1);
+	assert_replies(&e, "b@x.org", 2);
+	put_rel(&e, "limits/replies/2026-01-01", "a@x.org\0b\na@x.org\n", 18);
+	assert_day_counts(&e);
+	assert_replies(&e, "a@x.org", 1);
+	/* another store, then the first again */
+	env_open(&e2);
+	put_rel(&e2, "limits/replies/2026-01-01", "c@x.org\nc@x.org\nc@x.org\n", -1);
+	assert_day_counts(&e2);
+	assert_replies(&e2, "c@x.org", 3);
+	assert_day_counts(&e);
+	env_close(&e2);
+	/* hard bounces: forgiven by deleting lines */
+	e.cfg->max_replies_per_sender_day = 0;
+	e.cfg->max_hard_bounces = 3;
+	for (int i = 0; i < 3; i++) {
+		struct txn *t = txn_new(e.st);
+
+		g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "a@x.org"));
+		limits_reply_bounce(t, DAY0, "A@x.org", "5.1.1");
+		commit(t);
+	}
+	g_assert_cmpstr(limits_reply_refusal(e.cfg, e.st, DAY0, "a@x.org"), ==, "hard-bounces");
+	put_rel(&e, LIMITS_BOUNCES_FILE, "1\ta@x.org\t5.1.1\n1\ta@x.org\t5.1.1\n", -1);
+	g_assert_null(limits_reply_refusal(e.cfg, e.st, DAY0, "a@x.org"));
+	env_close(&e);
+	g_rand_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -258,5 +428,7 @@ main(int argc, char **argv)
 	g_test_add_func("/limits-reply/counters", test_counters);
 	g_test_add_func("/limits-reply/bounces", test_bounces);
 	g_test_add_func("/limits-reply/brake", test_brake);
+	g_test_add_func("/limits-reply/kept-counts", test_kept_counts);
+	g_test_add_func("/limits-reply/check-then-note", test_check_then_note);
 	return g_test_run();
 }
