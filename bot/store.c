@@ -200,7 +200,10 @@ store_open_mode(const char *state_dir, gboolean readonly, struct store **out, GS
 					    "outbox/failed", NULL };
 
 	*out = NULL;
+	static guint64 serials;     /* stores are opened by the handling thread only */
+
 	st->dir = g_strdup(state_dir);
+	st->serial = ++serials;
 	st->lock_fd = -1;
 	st->readonly = readonly;
 	st->next_id = 1;
@@ -290,6 +293,8 @@ store_install(struct store *st, struct mc *mc)
 	if (old) {
 		guint lo = 0, hi = st->mcs->len;
 
+		if (g_strcmp0(old->title, mc->title) != 0 || g_strcmp0(old->slug, mc->slug) != 0)
+			st->names++;
 		unindex(st, old);
 		while (lo < hi) {       /* st->mcs is ordered by id */
 			guint mid = lo + (hi - lo) / 2;
@@ -305,6 +310,7 @@ store_install(struct store *st, struct mc *mc)
 	} else {
 		/* New ids are always the largest: the array stays ordered. */
 		g_ptr_array_add(st->mcs, mc);
+		st->names++;
 	}
 	g_hash_table_insert(st->by_id, GINT_TO_POINTER(mc->id), mc);
 	g_hash_table_insert(st->by_slug, mc->slug, mc);
@@ -346,6 +352,13 @@ struct mc *
 store_mc_by_thread(const struct store *st, const char *msgid)
 {
 	return msgid ? g_hash_table_lookup(st->by_thread, msgid) : NULL;
+}
+
+void
+store_names_stamp(const struct store *st, guint64 *serial, guint64 *names)
+{
+	*serial = st->serial;
+	*names = st->names;
 }
 
 GPtrArray *

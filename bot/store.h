@@ -80,6 +80,12 @@ struct mc *store_mc_by_thread(const struct store *st, const char *msgid);
 /* All MCs, ordered by id (borrowed array of struct mc *). */
 GPtrArray *store_mcs(const struct store *st);
 /*
+ * A stamp for caches over the MCs' names: serial tells this store from
+ * any other the process opened, names changes whenever an MC is added or
+ * gets another title or slug (not when only its RSVPs or fields change).
+ */
+void store_names_stamp(const struct store *st, guint64 *serial, guint64 *names);
+/*
  * An MC named by an operator or organizer: its id ("3", "MC-3"), its slug,
  * its title (compared as slugs: case, punctuation and a trailing "MC" do
  * not matter), or the first words of one slug only ("sched-ext").  NULL

@@ -34,6 +34,8 @@ struct store {
 	GHashTable *dirs;           /* directories made or seen by this process (set of paths) */
 	GHashTable *files;          /* relpath -> struct cached_file *: store_read_file's cache */
 	gsize files_bytes;          /* what that cache holds */
+	guint64 serial;             /* unique among the stores this process opened */
+	guint64 names;              /* counts MCs added, removed, retitled (store_names_stamp) */
 };
 
 /* store_mc.c: the proposal file, the rsvps file, the threads file. */

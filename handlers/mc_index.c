@@ -1,9 +1,11 @@
 /*
  * mc_index.c - keys and indexes of the store's MCs (see mc_index.h).
  *
- * A sync compares every MC's title and slug with its key's (a pointer
- * says nothing: the store frees and allocates MCs on every commit), which
- * costs a string comparison per MC; everything else is done once per MC.
+ * A sync returns at once while the store's names stamp is the one it saw
+ * (store_names_stamp: no MC added or renamed).  Otherwise it compares
+ * every MC's title and slug with its key's (a pointer says nothing: the
+ * store frees and allocates MCs on every commit); everything else is done
+ * once per MC.
  * Index lists are only ever added to: a key that changes leaves its old
  * ids behind, which callers skip when checking the candidates, and the
  * lists are rebuilt once there are more of those than keys.
@@ -27,6 +29,7 @@ struct mc_index {
 	GHashTable *starts;         /* first three letters -> GPtrArray of struct mc_word * */
 	GPtrArray *pairs;           /* [2 * LETTERS * LETTERS] -> GArray of ids, or NULL */
 	guint sync, stale;
+	guint64 st_serial, st_names;        /* store_names_stamp() at the last sync */
 };
 
 static struct mc_index *the_index;
@@ -395,10 +398,16 @@ same(const char *kept, const char *s)
 struct mc_index *
 mc_index_sync(const struct store *st)
 {
-	GPtrArray *all = store_mcs(st);
-	GPtrArray *gone = g_ptr_array_new_with_free_func((GDestroyNotify)mc_key_free);
+	GPtrArray *all = store_mcs(st), *gone;
 	struct mc_index *ix = the_index ? the_index : (the_index = index_new());
+	guint64 serial, names;
 
+	store_names_stamp(st, &serial, &names);
+	if (ix->sync > 0 && ix->st_serial == serial && ix->st_names == names)
+		return ix;          /* no MC added or renamed since the last sync */
+	gone = g_ptr_array_new_with_free_func((GDestroyNotify)mc_key_free);
+	ix->st_serial = serial;
+	ix->st_names = names;
 	ix->sync++;
 	for (guint i = 0; i < all->len; i++) {
 		const struct mc *mc = all->pdata[i];

@@ -282,6 +282,25 @@ test_rename(void)
 	rust = add_mc(e, "Rust MC", "proposed");
 	g_assert_cmpint(rsvp_find(e->st, "Tesitng", NULL, &mc), ==, RSVP_FOUND);
 	g_assert_cmpint(mc->id, ==, kt);
+	/* the names stamp: the same after a change of fields, another after a rename */
+	{
+		guint64 s1, n1, s2, n2;
+		struct txn *t = txn_new(e->st);
+		struct mc *d = mc_dup(store_mc_by_id(e->st, rust));
+
+		store_names_stamp(e->st, &s1, &n1);
+		g_free(d->status);
+		d->status = g_strdup("accepted");
+		txn_put_mc(t, d);
+		commit(e, t);
+		store_names_stamp(e->st, &s2, &n2);
+		g_assert_cmpuint(s1, ==, s2);
+		g_assert_cmpuint(n1, ==, n2);
+		rename_mc(e, rust, "Rust for Linux MC");
+		store_names_stamp(e->st, &s2, &n2);
+		g_assert_cmpuint(n1, !=, n2);
+		rename_mc(e, rust, "Rust MC");
+	}
 	/* a new title (the slug stays): the old words no longer fit, the new ones do */
 	rename_mc(e, kt, "Kernel Dependability MC");
 	g_assert_cmpint(rsvp_find(e->st, "Testing", NULL, &mc), ==, RSVP_UNKNOWN);
