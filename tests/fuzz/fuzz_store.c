@@ -29,7 +29,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* What the store itself would accept as a path: plain components. */
 static gboolean
-relpath_ok(const char *rel)
+input_path_ok(const char *rel)
 {
 	char **parts = g_strsplit(rel, "/", -1);
 	gboolean ok = rel[0] != '\0' && strlen(rel) <= 100 && g_strv_length(parts) <= 4;
@@ -60,7 +60,7 @@ write_files(const char *dir, const char *in, size_t size)
 		/* the contents end with the line before the next "@@ " line */
 		sep = memmem(nl, (size_t)(end - nl), "\n@@ ", 4);
 		next = sep ? sep + 1 : end;
-		if (relpath_ok(rel) && strcmp(rel, "lock") != 0) {
+		if (input_path_ok(rel) && strcmp(rel, "lock") != 0) {
 			path = g_build_filename(dir, rel, NULL);
 			parent = g_path_get_dirname(path);
 			g_mkdir_with_parents(parent, 0700);
