@@ -1,6 +1,7 @@
 /*
  * main.c - the command line: mcbot [options] COMMAND [ARGS].
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,14 @@ main(int argc, char **argv)
 	int rc = 2;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A fixed threshold: glibc would raise it after each large free, and
+	 * a batch's buffers (the journal record, a day's reply tally) would
+	 * then stay in the heap.  Mapped, they go back to the kernel when
+	 * freed.  The sender thread shares the main arena: it allocates little.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 1);
 	g_option_context_add_main_entries(oc, options, NULL);
 	/* Options of a command ("digest --dry-run") are left for the command. */
 	g_option_context_set_ignore_unknown_options(oc, TRUE);

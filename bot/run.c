@@ -9,6 +9,7 @@
  * A mail whose key is already processed is moved without being handled
  * again.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 #include <string.h>
@@ -185,6 +186,7 @@ drain(struct runner *r, struct inbox *ib, GString *err)
 	for (;;) {
 		sd_notify(0, "WATCHDOG=1");
 		g_ptr_array_set_size(items, 0);
+		malloc_trim(0);     /* the last batch's mails and files are freed now */
 		rc = inbox_fetch(ib, r->cfg->imap_batch, items, err);
 		if (rc < 0 || items->len == 0)
 			break;

@@ -80,7 +80,7 @@ load_processed(struct store *st, GString *err)
 			if (tab)
 				*tab++ = '\0';
 			g_hash_table_replace(st->processed, g_strdup(keys[i]),
-					     g_strdup(tab && *tab ? tab : "done"));
+					     (char *)g_intern_string(tab && *tab ? tab : "done"));
 		}
 		g_strfreev(keys);
 	}
@@ -207,7 +207,8 @@ store_open_mode(const char *state_dir, gboolean readonly, struct store **out, GS
 	st->lock_fd = -1;
 	st->readonly = readonly;
 	st->next_id = 1;
-	st->processed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	/* Folder names are few: interned, not one copy per key. */
+	st->processed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	st->mcs = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
 	st->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
 	st->by_slug = g_hash_table_new(g_str_hash, g_str_equal);

@@ -13,8 +13,8 @@
 #include "store_p.h"
 #include "util.h"
 
-#define CACHE_FILE_MAX (4 * 1024 * 1024)       /* larger files are read each time */
-#define CACHE_MAX (32 * 1024 * 1024)           /* then the cache starts again */
+#define CACHE_FILE_MAX (1024 * 1024)           /* larger files are read each time */
+#define CACHE_MAX (2 * 1024 * 1024)            /* then the cache starts again */
 
 struct cached_file {
 	GBytes *all;                /* the contents and a NUL */

@@ -21,7 +21,7 @@ struct store {
 	char *dir;
 	int lock_fd;
 	gboolean readonly;          /* store_open_readonly: no lock, no journal, no commits */
-	GHashTable *processed;      /* key -> folder name */
+	GHashTable *processed;      /* key -> folder name (interned) */
 	GPtrArray *mcs;             /* struct mc *, ordered by id, owns them */
 	GHashTable *by_id;          /* GINT_TO_POINTER(id) -> struct mc * (borrowed) */
 	GHashTable *by_slug;        /* slug -> struct mc * (borrowed keys and values) */

@@ -334,7 +334,7 @@ txn_stage(struct txn *t)
 	st->next_id = t->next_id;
 	for (guint i = 0; i + 1 < t->keys->len; i += 2)
 		g_hash_table_replace(st->processed, g_strdup(t->keys->pdata[i]),
-				     g_strdup(t->keys->pdata[i + 1]));
+				     (char *)g_intern_string(t->keys->pdata[i + 1]));
 	g_ptr_array_set_size(t->keys, 0);
 	while (t->put->len > 0)
 		store_install(st, g_ptr_array_steal_index(t->put, 0));
