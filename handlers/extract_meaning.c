@@ -219,20 +219,21 @@ extract_prose_leads(const char *para, char **names)
 	return ok;
 }
 
-/* A sentence about scheduling: when ... and a wish about it. */
+/* A sentence about scheduling: a wish about when (the wish, rarer, is
+ * looked for first). */
 static gboolean
 is_constraint(const char *s)
 {
 	static GRegex *when, *modal;
 
-	return has(&when, "\\b(\\d+\\s*(minutes?|mins?|hours?|hrs?|days?)|half[- ]day|"
+	return has(&modal, "\\b(only|cannot|can't|can not|unable|not available|prefer\\w*|"
+		   "would (ideally )?like|need|needs|must|please|if (at all )?possible|"
+		   "if we can|avoid|don't|do not|should not|shouldn't|at least|at most)\\b", s) &&
+	       has(&when, "\\b(\\d+\\s*(minutes?|mins?|hours?|hrs?|days?)|half[- ]day|"
 		   "full[- ]day|(a|one|two|whole) days?|slots?|rooms?|overlap\\w*|"
 		   "conflicts?|clash\\w*|schedule[ds]?|january|february|march|april|june|july|"
 		   "august|september|october|november|december|monday|tuesday|wednesday|"
-		   "thursday|friday|saturday|sunday|mornings?|afternoons?|time ?zones?)\\b", s) &&
-	       has(&modal, "\\b(only|cannot|can't|can not|unable|not available|prefer\\w*|"
-		   "would (ideally )?like|need|needs|must|please|if (at all )?possible|"
-		   "if we can|avoid|don't|do not|should not|shouldn't|at least|at most)\\b", s);
+		   "thursday|friday|saturday|sunday|mornings?|afternoons?|time ?zones?)\\b", s);
 }
 
 /*
