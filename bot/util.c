@@ -200,6 +200,32 @@ clean_ascii(const char *s, size_t len, size_t max, gboolean multiline)
 	return g_string_free(out, FALSE);
 }
 
+/*
+ * The length of s's leading ASCII bytes; *same says whether clean_ascii()
+ * would give them back unchanged (nothing to drop, join, cut or trim), as
+ * it does for most text that was cleaned before (the store's files).
+ */
+static size_t
+ascii_prefix(const char *s, size_t max, gboolean multiline, gboolean *same)
+{
+	size_t len;
+
+	*same = TRUE;
+	for (len = 0; s[len] && !(s[len] & 0x80); len++) {
+		unsigned char c = (unsigned char)s[len];
+
+		if (c < 0x20 || c == 0x7f)
+			*same = *same && multiline && (c == '\n' || c == '\t');
+		else if (c == ' ' && !multiline && (len == 0 || s[len - 1] == ' '))
+			*same = FALSE;
+	}
+	if (!multiline && len > 0 && s[len - 1] == ' ')
+		*same = FALSE;
+	if (max > 0 && len > max)
+		*same = FALSE;
+	return len;
+}
+
 /* Whether a decoded character (>= 0x80) is kept as it is: not a bidi
  * control, a C1 control or (single-line) a space. */
 static gboolean
@@ -223,15 +249,14 @@ clean(const char *s, size_t max, gboolean multiline)
 	char *valid;
 	const char *p, *run;
 	GString *out;
-	gboolean space = FALSE;
-	size_t len = 0;
+	gboolean space = FALSE, same;
+	size_t len;
 
 	if (s == NULL)
 		return g_strdup("");
-	while (s[len] && !(s[len] & 0x80))
-		len++;
+	len = ascii_prefix(s, max, multiline, &same);
 	if (s[len] == '\0')
-		return clean_ascii(s, len, max, multiline);
+		return same ? g_strndup(s, len) : clean_ascii(s, len, max, multiline);
 	valid = g_utf8_make_valid(s, -1);
 	out = g_string_sized_new(strlen(valid));
 	for (p = valid; *p;) {
