@@ -211,9 +211,13 @@ ascii_prefix(const char *s, size_t max, gboolean multiline, gboolean *same)
 	size_t len;
 
 	*same = TRUE;
-	for (len = 0; s[len] && !(s[len] & 0x80); len++) {
+	for (len = 0;; len++) {
 		unsigned char c = (unsigned char)s[len];
 
+		if (c > 0x20 && c < 0x7f)       /* the usual case first: one test */
+			continue;
+		if (c == '\0' || c >= 0x80)
+			break;
 		if (c < 0x20 || c == 0x7f)
 			*same = *same && multiline && (c == '\n' || c == '\t');
 		else if (c == ' ' && !multiline && (len == 0 || s[len - 1] == ' '))
