@@ -100,17 +100,33 @@ extract_subject_title(const char *subject)
 	return s;
 }
 
-/* "-----Original Message-----" and the like; the pattern needs a '-' or
- * '_', which most lines do not have. */
+/* "-----Original Message-----" and the like; the pattern needs "--" or
+ * "__", which most lines do not have. */
 static gboolean
 is_quote_separator(const char *l)
 {
 	static GRegex *re;
 
-	return strpbrk(l, "-_") != NULL &&
+	return (strstr(l, "--") != NULL || strstr(l, "__") != NULL) &&
 	       g_regex_match(extract_regex(&re, "^\\s*(-{2,}\\s*original message\\s*-{2,}|"
 					   "_{10,}|-{2,}\\s*forwarded message\\s*-{2,})\\s*$",
 					   G_REGEX_CASELESS), l, 0, NULL);
+}
+
+/* Whether l ends in ':' and spaces (the attribution pattern needs it): no
+ * ASCII byte other than a space after its last ':' (any other byte may
+ * be part of a Unicode space). */
+static gboolean
+ends_in_colon(const char *l)
+{
+	const char *p = strrchr(l, ':');
+
+	if (p == NULL)
+		return FALSE;
+	while (*++p)
+		if (!(*p & 0x80) && strchr(" \t\n\v\f\r", *p) == NULL)
+			return FALSE;
+	return TRUE;
 }
 
 char *
@@ -140,8 +156,7 @@ extract_strip_quotes(const char *text)
 	for (int i = 0; i < end; i++) {
 		int j = i + 1;
 
-		/* the pattern needs a ':': most lines skip it */
-		if (strchr(lines[i], ':') == NULL ||
+		if (!ends_in_colon(lines[i]) ||
 		    !g_regex_match(extract_regex(&attrib, "(wrote|writes|schrieb|a écrit|escribió)"
 						 "\\s*:\\s*$", G_REGEX_CASELESS), lines[i], 0, NULL))
 			continue;
