@@ -200,55 +200,104 @@ clean_ascii(const char *s, size_t len, size_t max, gboolean multiline)
 	return g_string_free(out, FALSE);
 }
 
+/*
+ * The length of s's leading ASCII bytes; *same says whether clean_ascii()
+ * would give them back unchanged (nothing to drop, join, cut or trim), as
+ * it does for most text that was cleaned before (the store's files).
+ */
+static size_t
+ascii_prefix(const char *s, size_t max, gboolean multiline, gboolean *same)
+{
+	size_t len;
+
+	*same = TRUE;
+	for (len = 0;; len++) {
+		unsigned char c = (unsigned char)s[len];
+
+		if (c > 0x20 && c < 0x7f)       /* the usual case first: one test */
+			continue;
+		if (c == '\0' || c >= 0x80)
+			break;
+		if (c < 0x20 || c == 0x7f)
+			*same = *same && multiline && (c == '\n' || c == '\t');
+		else if (c == ' ' && !multiline && (len == 0 || s[len - 1] == ' '))
+			*same = FALSE;
+	}
+	if (!multiline && len > 0 && s[len - 1] == ' ')
+		*same = FALSE;
+	if (max > 0 && len > max)
+		*same = FALSE;
+	return len;
+}
+
+/* Whether a decoded character (>= 0x80) is kept as it is: not a bidi
+ * control, a C1 control or (single-line) a space. */
+static gboolean
+kept_wide(gunichar c, gboolean multiline)
+{
+	if (is_bidi(c) || c < 0xa0)
+		return FALSE;
+	if (multiline)
+		return c != 0x2028 && c != 0x2029;
+	return !g_unichar_isspace(c);
+}
+
+/*
+ * The general path: text with bytes >= 0x80, made valid UTF-8 first.
+ * Characters kept as they are are copied as runs of bytes (valid UTF-8
+ * encodes each character one way only, so the bytes are the same).
+ */
 static char *
 clean(const char *s, size_t max, gboolean multiline)
 {
 	char *valid;
-	const char *p;
+	const char *p, *run;
 	GString *out;
-	gboolean space = FALSE;
-	size_t len = 0;
+	gboolean space = FALSE, same;
+	size_t len;
 
 	if (s == NULL)
 		return g_strdup("");
-	while (s[len] && !(s[len] & 0x80))
-		len++;
+	len = ascii_prefix(s, max, multiline, &same);
 	if (s[len] == '\0')
-		return clean_ascii(s, len, max, multiline);
+		return same ? g_strndup(s, len) : clean_ascii(s, len, max, multiline);
 	valid = g_utf8_make_valid(s, -1);
 	out = g_string_sized_new(strlen(valid));
-	for (p = valid; *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
+	for (p = valid; *p;) {
+		gunichar c;
 
+		for (run = p;; p = g_utf8_next_char(p)) {
+			unsigned char b = (unsigned char)*p;
+
+			if (b < 0x80) {
+				if (multiline ? (b < 0x20 && b != '\n' && b != '\t') || b == 0x7f
+					      : b <= 0x20 || b == 0x7f)
+					break;
+			} else if (!kept_wide(g_utf8_get_char(p), multiline)) {
+				break;
+			}
+		}
+		if (p > run) {
+			if (space)
+				g_string_append_c(out, ' ');
+			space = FALSE;
+			g_string_append_len(out, run, p - run);
+			continue;
+		}
+		c = g_utf8_get_char(p);
+		p = g_utf8_next_char(p);
 		if (is_bidi(c))
 			continue;
 		if (multiline) {
 			if (c == '\r') {
-				if (p[1] != '\n')
+				if (*p != '\n')
 					g_string_append_c(out, '\n');
-				continue;
-			}
-			if (c == '\n' || c == '\t') {
-				g_string_append_c(out, (char)c);
-				continue;
-			}
-			if (c == 0x2028 || c == 0x2029) {      /* line and paragraph separators */
+			} else if (c == 0x2028 || c == 0x2029) {   /* line and paragraph separators */
 				g_string_append_c(out, '\n');
-				continue;
 			}
-			if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
-				continue;
-			g_string_append_unichar(out, c);
 			continue;
 		}
-		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || g_unichar_isspace(c)) {
-			space = out->len > 0;
-			continue;
-		}
-		if (space)
-			g_string_append_c(out, ' ');
-		space = FALSE;
-		g_string_append_unichar(out, c);
+		space = out->len > 0;
 	}
 	g_free(valid);
 	cut_utf8(out, max);

@@ -147,10 +147,13 @@ classify_command_verb(const char *line)
 static char *
 subject_core(const char *subject)
 {
-	GRegex *re = g_regex_new("^\\s*((re|fwd?|aw|sv)\\s*:\\s*)+", G_REGEX_CASELESS, 0, NULL);
-	char *s = g_regex_replace_literal(re, subject, -1, 0, "", 0, NULL);
+	static GRegex *re;
+	char *s;
 
-	g_regex_unref(re);
+	if (g_once_init_enter(&re))
+		g_once_init_leave(&re, g_regex_new("^\\s*((re|fwd?|aw|sv)\\s*:\\s*)+",
+						   G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL));
+	s = g_regex_replace_literal(re, subject, -1, 0, "", 0, NULL);
 	return g_strstrip(s);
 }
 

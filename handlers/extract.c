@@ -100,10 +100,39 @@ extract_subject_title(const char *subject)
 	return s;
 }
 
+/* "-----Original Message-----" and the like; the pattern needs "--" or
+ * "__", which most lines do not have. */
+static gboolean
+is_quote_separator(const char *l)
+{
+	static GRegex *re;
+
+	return (strstr(l, "--") != NULL || strstr(l, "__") != NULL) &&
+	       g_regex_match(extract_regex(&re, "^\\s*(-{2,}\\s*original message\\s*-{2,}|"
+					   "_{10,}|-{2,}\\s*forwarded message\\s*-{2,})\\s*$",
+					   G_REGEX_CASELESS), l, 0, NULL);
+}
+
+/* Whether l ends in ':' and spaces (the attribution pattern needs it): no
+ * ASCII byte other than a space after its last ':' (any other byte may
+ * be part of a Unicode space). */
+static gboolean
+ends_in_colon(const char *l)
+{
+	const char *p = strrchr(l, ':');
+
+	if (p == NULL)
+		return FALSE;
+	while (*++p)
+		if (!(*p & 0x80) && strchr(" \t\n\v\f\r", *p) == NULL)
+			return FALSE;
+	return TRUE;
+}
+
 char *
 extract_strip_quotes(const char *text)
 {
-	static GRegex *attrib, *outlook;
+	static GRegex *attrib;
 	char **lines = g_strsplit(text ? text : "", "\n", -1);
 	int n = (int)g_strv_length(lines), end = n;
 	GString *out = g_string_new(NULL);
@@ -116,9 +145,7 @@ extract_strip_quotes(const char *text)
 		if (len && l[len - 1] == '\r')
 			l[--len] = '\0';
 		if (strcmp(l, "-- ") == 0 || (strcmp(l, "--") == 0 && n - i < 12) ||
-		    g_regex_match(extract_regex(&outlook, "^\\s*(-{2,}\\s*original message\\s*-{2,}|"
-						"_{10,}|-{2,}\\s*forwarded message\\s*-{2,})\\s*$",
-						G_REGEX_CASELESS), l, 0, NULL)) {
+		    is_quote_separator(l)) {
 			end = i;
 			break;
 		}
@@ -129,7 +156,8 @@ extract_strip_quotes(const char *text)
 	for (int i = 0; i < end; i++) {
 		int j = i + 1;
 
-		if (!g_regex_match(extract_regex(&attrib, "(wrote|writes|schrieb|a écrit|escribió)"
+		if (!ends_in_colon(lines[i]) ||
+		    !g_regex_match(extract_regex(&attrib, "(wrote|writes|schrieb|a écrit|escribió)"
 						 "\\s*:\\s*$", G_REGEX_CASELESS), lines[i], 0, NULL))
 			continue;
 		while (j < end && lines[j][0] == '\0')

@@ -40,25 +40,67 @@ match(GRegex **slot, const char *pattern, const char *s)
 	return g_regex_match(extract_regex(slot, pattern, G_REGEX_CASELESS), s, 0, NULL);
 }
 
+/* What extract_squash() does with a character: keep, drop, or a space. */
+enum squash_kind { SQ_KEEP, SQ_DROP, SQ_SPACE };
+
+static enum squash_kind
+squash_kind(const char *p)
+{
+	unsigned char b = (unsigned char)*p;
+	gunichar c;
+
+	if (b < 0x80)
+		return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f'
+			? SQ_SPACE : SQ_KEEP;
+	c = g_utf8_get_char(p);
+	if (g_unichar_isspace(c) || c == 0xA0 || c == 0x202F || c == 0x2007)
+		return SQ_SPACE;
+	if (c == 0x200B || c == 0xFEFF || c == 0x00AD)
+		return SQ_DROP;
+	return SQ_KEEP;
+}
+
+/* Runs of kept characters are copied as they are: valid UTF-8 encodes a
+ * character one way only.  Text that is not valid UTF-8 (mail text is
+ * cleaned before, so hardly ever) goes character by character. */
 char *
 extract_squash(const char *s)
 {
-	GString *out = g_string_new(NULL);
+	size_t len = strlen(s);
+	GString *out = g_string_sized_new(len);
 	gboolean space = FALSE;
+	const char *p = s, *run;
 
-	for (const char *p = s; *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
+	if (!g_utf8_validate(s, (gssize)len, NULL)) {
+		for (; *p; p = g_utf8_next_char(p)) {
+			enum squash_kind k = squash_kind(p);
 
-		if (g_unichar_isspace(c) || c == 0xA0 || c == 0x202F || c == 0x2007) {
-			space = TRUE;
+			if (k == SQ_SPACE)
+				space = TRUE;
+			if (k != SQ_KEEP)
+				continue;
+			if (space && out->len)
+				g_string_append_c(out, ' ');
+			space = FALSE;
+			g_string_append_unichar(out, g_utf8_get_char(p));
+		}
+		return g_string_free(out, FALSE);
+	}
+	while (*p) {
+		enum squash_kind k = SQ_KEEP;
+
+		for (run = p; *p && (k = squash_kind(p)) == SQ_KEEP; p = g_utf8_next_char(p))
+			;
+		if (p > run) {
+			if (space && out->len)
+				g_string_append_c(out, ' ');
+			space = FALSE;
+			g_string_append_len(out, run, p - run);
 			continue;
 		}
-		if (c == 0x200B || c == 0xFEFF || c == 0x00AD)
-			continue;
-		if (space && out->len)
-			g_string_append_c(out, ' ');
-		space = FALSE;
-		g_string_append_unichar(out, c);
+		if (k == SQ_SPACE)
+			space = TRUE;
+		p = g_utf8_next_char(p);
 	}
 	return g_string_free(out, FALSE);
 }

@@ -219,25 +219,40 @@ extract_prose_leads(const char *para, char **names)
 	return ok;
 }
 
+/* A sentence about scheduling: a wish about when (the wish, rarer, is
+ * looked for first). */
+static gboolean
+is_constraint(const char *s)
+{
+	static GRegex *when, *modal;
+
+	return has(&modal, "\\b(only|cannot|can't|can not|unable|not available|prefer\\w*|"
+		   "would (ideally )?like|need|needs|must|please|if (at all )?possible|"
+		   "if we can|avoid|don't|do not|should not|shouldn't|at least|at most)\\b", s) &&
+	       has(&when, "\\b(\\d+\\s*(minutes?|mins?|hours?|hrs?|days?)|half[- ]day|"
+		   "full[- ]day|(a|one|two|whole) days?|slots?|rooms?|overlap\\w*|"
+		   "conflicts?|clash\\w*|schedule[ds]?|january|february|march|april|june|july|"
+		   "august|september|october|november|december|monday|tuesday|wednesday|"
+		   "thursday|friday|saturday|sunday|mornings?|afternoons?|time ?zones?)\\b", s);
+}
+
+/*
+ * Neither pattern can match across a sentence end (". " before a capital:
+ * no alternative holds [.!?] followed by a space), and the context around
+ * a sentence is the same for \b in the whole text: so when the whole text
+ * has no match of one of them, no sentence has, and it is not split.
+ */
 void
 extract_constraints(const char *text, GPtrArray *out)
 {
-	static GRegex *when, *modal;
-	GPtrArray *sent = sentences_rev(text);
+	GPtrArray *sent;
 
-	for (int i = (int)sent->len - 1; i >= 0; i--) {
-		const char *s = sent->pdata[i];
-
-		if (has(&when, "\\b(\\d+\\s*(minutes?|mins?|hours?|hrs?|days?)|half[- ]day|"
-			"full[- ]day|(a|one|two|whole) days?|slots?|rooms?|overlap\\w*|"
-			"conflicts?|clash\\w*|schedule[ds]?|january|february|march|april|june|july|"
-			"august|september|october|november|december|monday|tuesday|wednesday|"
-			"thursday|friday|saturday|sunday|mornings?|afternoons?|time ?zones?)\\b", s) &&
-		    has(&modal, "\\b(only|cannot|can't|can not|unable|not available|prefer\\w*|"
-			"would (ideally )?like|need|needs|must|please|if (at all )?possible|"
-			"if we can|avoid|don't|do not|should not|shouldn't|at least|at most)\\b", s))
-			g_ptr_array_add(out, g_strdup(s));
-	}
+	if (!is_constraint(text))
+		return;
+	sent = sentences_rev(text);
+	for (int i = (int)sent->len - 1; i >= 0; i--)
+		if (is_constraint(sent->pdata[i]))
+			g_ptr_array_add(out, g_strdup(sent->pdata[i]));
 	g_ptr_array_free(sent, TRUE);
 }
 

@@ -49,7 +49,7 @@ norm_text(const char *text)
 		else if (c == 0x00a0 || c == '\t')
 			g_string_append_c(s, ' ');
 		else
-			g_string_append_unichar(s, c);
+			g_string_append_len(s, p, g_utf8_next_char(p) - p);
 	}
 	g_free(low);
 	return g_string_free(s, FALSE);
@@ -323,13 +323,36 @@ subject_core(const char *subject, gboolean *reply)
 	return g_strstrip(s);
 }
 
+/* The pattern of subject_tag_id() for tag, compiled once per tag (the
+ * list's tag does not change while the bot runs: one is kept). */
+static GRegex *
+tag_regex(const char *tag)
+{
+	static char *kept_tag;
+	static GRegex *kept;
+	static gboolean kept_any;
+	char *esc, *pat;
+
+	if (kept_any && g_strcmp0(kept_tag, tag) == 0)
+		return kept;
+	esc = tag ? g_regex_escape_string(tag, -1) : g_strdup("[^\\]\\s]{1,40}");
+	pat = g_strdup_printf("\\[\\s*%s\\s+MC-([0-9]{1,9})\\s*\\]", esc);
+	if (kept)
+		g_regex_unref(kept);
+	g_free(kept_tag);
+	kept = g_regex_new(pat, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+	kept_tag = g_strdup(tag);
+	kept_any = TRUE;
+	g_free(pat);
+	g_free(esc);
+	return kept;
+}
+
 /* "[LPC MC-3]" anywhere in the Subject: our own tag on a reply. */
 static int
 subject_tag_id(const char *subject, const char *tag)
 {
-	char *esc = tag ? g_regex_escape_string(tag, -1) : g_strdup("[^\\]\\s]{1,40}");
-	char *pat = g_strdup_printf("\\[\\s*%s\\s+MC-([0-9]{1,9})\\s*\\]", esc);
-	GRegex *re = g_regex_new(pat, G_REGEX_CASELESS, 0, NULL);
+	GRegex *re = tag_regex(tag);
 	GMatchInfo *mi = NULL;
 	int id = 0;
 
@@ -340,10 +363,6 @@ subject_tag_id(const char *subject, const char *tag)
 		g_free(num);
 	}
 	g_match_info_free(mi);
-	if (re)
-		g_regex_unref(re);
-	g_free(pat);
-	g_free(esc);
 	return id;
 }
 
@@ -424,8 +443,12 @@ out:
 static void
 names_from_body(GPtrArray *names, const char *own)
 {
-	static GRegex *strong, *loose;
-	char **paras = g_regex_split_simple("\n\\s*\n", own, 0, 0);
+	static GRegex *strong, *loose, *blank;
+	char **paras;
+
+	if (blank == NULL)
+		blank = g_regex_new("\n\\s*\n", G_REGEX_OPTIMIZE, 0, NULL);
+	paras = g_regex_split(blank, own, 0);
 
 	for (int i = 0; paras[i]; i++) {
 		char *p = g_strdelimit(g_strdup(paras[i]), "\n", ' ');
