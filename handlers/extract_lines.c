@@ -69,23 +69,13 @@ extract_squash(const char *s)
 	size_t len = strlen(s);
 	GString *out = g_string_sized_new(len);
 	gboolean space = FALSE;
-	const char *p = s, *run;
+	char *valid = NULL;
+	const char *p, *run;
 
-	if (!g_utf8_validate(s, (gssize)len, NULL)) {
-		for (; *p; p = g_utf8_next_char(p)) {
-			enum squash_kind k = squash_kind(p);
-
-			if (k == SQ_SPACE)
-				space = TRUE;
-			if (k != SQ_KEEP)
-				continue;
-			if (space && out->len)
-				g_string_append_c(out, ' ');
-			space = FALSE;
-			g_string_append_unichar(out, g_utf8_get_char(p));
-		}
-		return g_string_free(out, FALSE);
-	}
+	/* Stepping by characters must not run past the NUL of a cut sequence. */
+	if (!g_utf8_validate(s, (gssize)len, NULL))
+		s = valid = g_utf8_make_valid(s, (gssize)len);
+	p = s;
 	while (*p) {
 		enum squash_kind k = SQ_KEEP;
 
@@ -102,6 +92,7 @@ extract_squash(const char *s)
 			space = TRUE;
 		p = g_utf8_next_char(p);
 	}
+	g_free(valid);
 	return g_string_free(out, FALSE);
 }
 

@@ -54,7 +54,8 @@ void extract_doc_free(struct xdoc *d);
  * Topics", "Key Stakeholders"). */
 gboolean extract_is_heading_like(const struct xblock *b);
 
-/* Collapse runs of white space to one space and trim (new string). */
+/* Collapse runs of white space to one space and trim (new string); bytes
+ * that are not UTF-8 become U+FFFD. */
 char *extract_squash(const char *s);
 
 /* True for "Hi all,", "Dear LPC Program Committee," ... */
