@@ -46,18 +46,6 @@ fuzz_string(const uint8_t *data, size_t size)
 	return s;
 }
 
-/* A scratch directory, on tmpfs when there is one (targets write files). */
-static inline char *
-fuzz_tmpdir(void)
-{
-	const char *base = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir();
-	char *tmpl = g_build_filename(base, "mcbot-fuzz-XXXXXX", NULL);
-
-	if (g_mkdtemp(tmpl) == NULL)
-		abort();
-	return tmpl;
-}
-
 static int
 fuzz_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -68,6 +56,29 @@ static inline void
 fuzz_rmtree(const char *dir)
 {
 	nftw(dir, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *fuzz_made_dir;     /* by fuzz_tmpdir (one a process), removed at exit */
+
+static void
+fuzz_remove_made_dir(void)
+{
+	if (fuzz_made_dir)
+		fuzz_rmtree(fuzz_made_dir);
+}
+
+/* A scratch directory, on tmpfs when there is one (targets write files). */
+static inline char *
+fuzz_tmpdir(void)
+{
+	const char *base = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir();
+	char *tmpl = g_build_filename(base, "mcbot-fuzz-XXXXXX", NULL);
+
+	if (g_mkdtemp(tmpl) == NULL)
+		abort();
+	fuzz_made_dir = tmpl;
+	atexit(fuzz_remove_made_dir);   /* libFuzzer ends a timed run with exit() */
+	return tmpl;
 }
 
 /* The same text as struct mail would hand it on: clean UTF-8, LF lines. */

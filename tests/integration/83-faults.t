@@ -68,7 +68,7 @@ is "$(grep -c 'mail a-[0-9]*@faults-a.example from' "$W/run.log")" "$N" \
 is "$(ls "$STACK_DIR/state/outbox/sent" | wc -l)" "$N" "$N replies sent"
 like "$(grep 'reconnecting' "$W/run.log" | head -n1)" "imap .*(lost|refused|connect)" \
 	"the lost session was logged"
-faults_wait 60 delivered_ok "$STACK_DIR/mail/faults-a.example" "$N"
+faults_wait_mail 60 delivered_ok "$STACK_DIR/mail/faults-a.example" "$N"
 ok $? "every reply reached its mailbox"
 faults_outbox_ids "$STACK_DIR/state" | sort -u >"$W/a-sent.ids"
 faults_reply_ids "$STACK_DIR/mail/faults-a.example" >"$W/a-delivered.ids"

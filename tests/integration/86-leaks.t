@@ -38,10 +38,16 @@ leaked() {
 		awk '{ b += $1; a += $2 } END { printf "%d %d\n", b, a }'
 }
 
+# Both users before any login: Dovecot's passwd-file is looked at again
+# only in a later second than its last lookup.
+for n in "$SMALL" "$LARGE"; do
+	stack_add_user "leak-$n@lpc.example.org" >/dev/null || BAIL_OUT "cannot add a user"
+done
+
 # drain N: the first N mails, a mailbox and a state of their own; sets LEAK.
 drain() {
 	local n=$1 user=leak-$1@lpc.example.org pw t0 status mails reports
-	pw=$(stack_add_user "$user") || return 1
+	pw=$STACK_DIR/auth/$user.password
 	mails=("$W"/mails/*.eml)
 	faults_inject "$user" "${mails[@]:0:$n}"
 	mcbot_conf "$W/$n.conf" imap.user="$user" imap.password_file="$pw" \

@@ -22,6 +22,24 @@ faults_wait() {
 	done
 }
 
+# faults_wait_mail SECONDS CMD...: faults_wait for mail Postfix delivers
+# after Dovecot was down: its queue is flushed every 2 s meanwhile.  A
+# delivery cut by the stop can leave a message that qmgr skips as "still
+# being delivered" and only looks at again a minute later: Postfix's own
+# schedule, not what these tests are about.
+faults_wait_mail() {
+	local end=$((SECONDS + $1)) next=0
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		if [ "$SECONDS" -ge "$next" ]; then
+			postqueue -c "$STACK_POSTFIX_DIR" -f >/dev/null 2>&1
+			next=$((SECONDS + 2))
+		fi
+		sleep 0.1
+	done
+}
+
 # faults_dovecot_stop: stop the stack's Dovecot (master and children) as
 # `doveadm stop` would; its clients lose their connections.
 faults_dovecot_stop() {
