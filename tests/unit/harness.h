@@ -15,6 +15,7 @@
 #include "bot/store.h"
 #include "bot/template.h"
 #include "bot/util.h"
+#include "scratch.h"
 
 static const char *
 top_dir(void)
@@ -54,14 +55,6 @@ struct env {
 	struct templates *tpl;
 	gint64 now;
 };
-
-static void
-rmtree(const char *path)
-{
-	char *argv[] = { "rm", "-rf", (char *)path, NULL };
-
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
 
 static struct env *
 env_new(void)

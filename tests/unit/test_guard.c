@@ -11,24 +11,7 @@
 
 #include "bot/guard.h"
 #include "bot/util.h"
-
-static char *
-tmpdir(void)
-{
-	GError *e = NULL;
-	char *d = g_dir_make_tmp("mcbot-guard-XXXXXX", &e);
-
-	g_assert_no_error(e);
-	return d;
-}
-
-static void
-rmtree(const char *path)
-{
-	char *argv[] = { "rm", "-rf", (char *)path, NULL };
-
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
+#include "scratch.h"
 
 static char *
 marker(const char *dir)
@@ -53,7 +36,7 @@ put_marker(const char *dir, const char *text)
 static void
 test_marker(void)
 {
-	char *dir = tmpdir(), *m;
+	char *dir = scratch_dir(), *m;
 	struct inbox_item it = { .id = "new/1:2,\nodd\tname", .size = 42 };
 
 	guard_open(dir);
@@ -101,7 +84,7 @@ test_marker(void)
 static void
 test_verdicts(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	struct inbox_item it = { .id = "7", .size = 100 };
 	struct inbox_item other = { .id = "8", .size = 100 };
 	const char *why = NULL;
@@ -133,7 +116,7 @@ test_verdicts(void)
 static void
 test_timer(void)
 {
-	char *dir = tmpdir(), *m;
+	char *dir = scratch_dir(), *m;
 	struct inbox_item it = { .id = "new/spin", .size = 10, .raw = "spin-me-please", .len = 14 };
 	gint64 start = g_get_monotonic_time();
 	int status = 0;

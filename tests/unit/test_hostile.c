@@ -20,28 +20,11 @@
 #include "bot/run.h"
 #include "bot/util.h"
 #include "handlers/extract.h"
+#include "scratch.h"
 
 /* UTF-8 of U+202E (right-to-left override) and U+2066 (left-to-right isolate). */
 #define RLO "\xe2\x80\xae"
 #define LRI "\xe2\x81\xa6"
-
-static char *
-tmpdir(void)
-{
-	GError *e = NULL;
-	char *d = g_dir_make_tmp("mcbot-hostile-XXXXXX", &e);
-
-	g_assert_no_error(e);
-	return d;
-}
-
-static void
-rmtree(const char *path)
-{
-	char *argv[] = { "rm", "-rf", (char *)path, NULL };
-
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
 
 /* TRUE when s (len bytes) holds a control character other than those
  * allowed, or a bidi control. */
@@ -527,7 +510,7 @@ replay(const struct config *cfg, const char *dir, const char *name, GString *raw
 static void
 test_end_to_end(void)
 {
-	char *dir = tmpdir(), *in = g_build_filename(dir, "in", NULL);
+	char *dir = scratch_dir(), *in = g_build_filename(dir, "in", NULL);
 	const char *top = g_getenv("MCBOT_TOP");
 	struct config *cfg = config_defaults();
 	struct walk w = { 0 };

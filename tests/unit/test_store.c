@@ -9,36 +9,7 @@
 
 #include "bot/store.h"
 #include "bot/util.h"
-
-static char *
-tmpdir(void)
-{
-	GError *e = NULL;
-	char *d = g_dir_make_tmp("mcbot-store-XXXXXX", &e);
-
-	g_assert_no_error(e);
-	return d;
-}
-
-static void
-rmtree(const char *path)
-{
-	char *argv[] = { "rm", "-rf", (char *)path, NULL };
-
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
-
-static struct store *
-open_ok(const char *dir)
-{
-	struct store *st = NULL;
-	GString *err = g_string_new(NULL);
-
-	if (store_open(dir, &st, err) < 0)
-		g_error("store_open: %s", err->str);
-	g_string_free(err, TRUE);
-	return st;
-}
+#include "scratch.h"
 
 /* One MC with a lead, two topics, an RSVP and a version file. */
 static void
@@ -103,7 +74,7 @@ check_mc(struct store *st)
 static void
 test_commit_and_reopen(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	struct store *st = open_ok(dir);
 
 	add_mc(st, "Android MC", "<k1@x>");
@@ -120,7 +91,7 @@ test_commit_and_reopen(void)
 static void
 test_slugs_unique(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	struct store *st = open_ok(dir);
 
 	add_mc(st, "Android MC", "<k1@x>");
@@ -138,7 +109,7 @@ test_slugs_unique(void)
 static void
 test_lock(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	struct store *st = open_ok(dir), *st2 = NULL;
 	GString *err = g_string_new(NULL);
 	pid_t pid = fork();
@@ -159,7 +130,7 @@ test_lock(void)
 static void
 test_readonly(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	struct store *st = open_ok(dir), *ro = NULL;
 	GString *err = g_string_new(NULL);
 	struct txn *t;
@@ -198,7 +169,7 @@ static void
 test_crash_every_step(void)
 {
 	for (int n = 1; n <= 12; n++) {
-		char *dir = tmpdir();
+		char *dir = scratch_dir();
 		char *env = g_strdup_printf("%d", n);
 		pid_t pid = fork();
 		int status;
@@ -246,7 +217,7 @@ test_crash_every_step(void)
 static void
 test_torn_journal_dropped(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	struct store *st = open_ok(dir);
 	char *j;
 	const char torn[] = "mcbot-journal 1\nW mc/9/proposal 5\nabc";
@@ -266,7 +237,7 @@ test_torn_journal_dropped(void)
 static void
 test_journal_path_escape_refused(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	struct store *st = open_ok(dir);
 	char *j, *escaped;
 	const char bad[] = "mcbot-journal 1\nW ../escaped 3\nabc\nEND\n";

@@ -12,36 +12,7 @@
 
 #include "bot/store.h"
 #include "bot/util.h"
-
-static char *
-tmpdir(void)
-{
-	GError *e = NULL;
-	char *d = g_dir_make_tmp("mcbot-batch-XXXXXX", &e);
-
-	g_assert_no_error(e);
-	return d;
-}
-
-static void
-rmtree(const char *path)
-{
-	char *argv[] = { "rm", "-rf", (char *)path, NULL };
-
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
-
-static struct store *
-open_ok(const char *dir)
-{
-	struct store *st = NULL;
-	GString *err = g_string_new(NULL);
-
-	if (store_open(dir, &st, err) < 0)
-		g_error("store_open: %s", err->str);
-	g_string_free(err, TRUE);
-	return st;
-}
+#include "scratch.h"
 
 static char *
 read_rel(const char *dir, const char *rel)
@@ -196,7 +167,7 @@ static const char *const files[] = {
 static void
 test_folded_same_files(void)
 {
-	char *one = tmpdir(), *all = tmpdir();
+	char *one = scratch_dir(), *all = scratch_dir();
 	struct store *a = open_ok(one), *b = open_ok(all);
 	GString *err = g_string_new(NULL);
 
@@ -255,14 +226,14 @@ test_folded_same_files(void)
 static void
 test_folded_crash(void)
 {
-	char *ref = tmpdir();
+	char *ref = scratch_dir();
 	struct store *st = open_ok(ref);
 
 	changes(st, TRUE);
 	g_assert_cmpint(store_flush(st, NULL), ==, 0);
 	store_close(st);
 	for (int n = 1; n <= 40; n++) {
-		char *dir = tmpdir(), *env = g_strdup_printf("%d", n);
+		char *dir = scratch_dir(), *env = g_strdup_printf("%d", n);
 		pid_t pid = fork();
 		int status;
 
@@ -299,7 +270,7 @@ test_folded_crash(void)
 static void
 test_rsvp_appends(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	struct store *st = open_ok(dir);
 	ino_t prop, rsvps, threads;
 
@@ -332,7 +303,7 @@ test_rsvp_appends(void)
 static void
 test_old_thread_lines(void)
 {
-	char *dir = tmpdir(), *p, *th;
+	char *dir = scratch_dir(), *p, *th;
 	struct store *st;
 
 	p = g_build_filename(dir, "mc", "1", NULL);
@@ -385,7 +356,7 @@ read_view(struct store *st, const char *rel)
 static void
 test_read_cache_stale(void)
 {
-	char *dir = tmpdir(), *s;
+	char *dir = scratch_dir(), *s;
 	struct store *st = open_ok(dir);
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000000, 0 } };
 	char *path = g_build_filename(dir, "org", "settings", NULL);
@@ -439,7 +410,7 @@ test_read_cache_stale(void)
 static void
 test_dir_removed(void)
 {
-	char *dir = tmpdir(), *s, *org = g_build_filename(dir, "org", NULL);
+	char *dir = scratch_dir(), *s, *org = g_build_filename(dir, "org", NULL);
 	struct store *st = open_ok(dir);
 
 	file_step(st, FALSE, 'W', "org/a", "1\n");

@@ -11,24 +11,7 @@
 #include "bot/store.h"
 #include "bot/store_p.h"
 #include "bot/util.h"
-
-static char *
-tmpdir(void)
-{
-	GError *e = NULL;
-	char *d = g_dir_make_tmp("mcbot-damage-XXXXXX", &e);
-
-	g_assert_no_error(e);
-	return d;
-}
-
-static void
-rmtree(const char *path)
-{
-	char *argv[] = { "rm", "-rf", (char *)path, NULL };
-
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
+#include "scratch.h"
 
 static void
 put(const char *dir, const char *rel, const char *data, gssize len)
@@ -71,7 +54,7 @@ commit_and_reopen(const char *dir, struct store **st, const char *key)
 static void
 test_duplicate_id(void)
 {
-	char *dir = tmpdir(), *p2 = proposal(2, "two"), *p1 = proposal(1, "one");
+	char *dir = scratch_dir(), *p2 = proposal(2, "two"), *p1 = proposal(1, "one");
 	GString *err = g_string_new(NULL);
 	struct store *st = NULL;
 
@@ -92,7 +75,7 @@ test_duplicate_id(void)
 static void
 test_huge_ids(void)
 {
-	char *dir = tmpdir(), *p = proposal(2147483647, "max");
+	char *dir = scratch_dir(), *p = proposal(2147483647, "max");
 	GString *err = g_string_new(NULL);
 	struct store *st = NULL;
 	struct txn *t;
@@ -122,7 +105,7 @@ static void
 test_processed_nul(void)
 {
 	static const char data[] = "<a@x>\tdone\n<b\0@x>\tdone\n<c@x>\tdropped\n";
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	GString *err = g_string_new(NULL);
 	struct store *st = NULL;
 
@@ -143,7 +126,7 @@ test_processed_nul(void)
 static void
 test_processed_torn_line(void)
 {
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	GString *err = g_string_new(NULL);
 	struct store *st = NULL;
 
@@ -177,7 +160,7 @@ test_journal_damage(void)
 		"mcbot-journal 1\nA .hidden 0 1\nx\nEND\n",
 		NULL,
 	};
-	char *dir = tmpdir();
+	char *dir = scratch_dir();
 	GString *err = g_string_new(NULL);
 
 	for (int i = 0; records[i]; i++) {
