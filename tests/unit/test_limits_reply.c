@@ -7,6 +7,7 @@
 #include "bot/config.h"
 #include "bot/limits_reply.h"
 #include "bot/store.h"
+#include "scratch.h"
 
 #define DAY0 1767258000         /* 2026-01-01 09:00 UTC */
 
@@ -15,26 +16,6 @@ struct env {
 	struct store *st;
 	struct config *cfg;
 };
-
-static void
-rm_rf(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (d) {
-		while ((name = g_dir_read_name(d))) {
-			char *p = g_build_filename(path, name, NULL);
-
-			rm_rf(p);
-			g_free(p);
-		}
-		g_dir_close(d);
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
-}
 
 static void
 env_open(struct env *e)
@@ -55,7 +36,7 @@ env_close(struct env *e)
 {
 	store_close(e->st);
 	config_free(e->cfg);
-	rm_rf(e->dir);
+	rmtree(e->dir);
 	g_free(e->dir);
 }
 

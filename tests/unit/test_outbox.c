@@ -9,26 +9,9 @@
 #include "bot/config.h"
 #include "bot/outbox.h"
 #include "bot/sender.h"
+#include "scratch.h"
 
 static const char MSG[] = "From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n.\r\n";
-
-static void rm_rf(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (d) {
-		while ((name = g_dir_read_name(d))) {
-			char *p = g_build_filename(path, name, NULL);
-			rm_rf(p);
-			g_free(p);
-		}
-		g_dir_close(d);
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
-}
 
 static char *path_in(const char *dir, const char *a, const char *b)
 {
@@ -96,7 +79,7 @@ static char *setup(struct config *cfg)
 
 static void teardown(struct config *cfg)
 {
-	rm_rf(cfg->state_dir);
+	rmtree(cfg->state_dir);
 	g_free(cfg->state_dir);
 	g_free(cfg->deliver_folder);
 }
@@ -241,7 +224,7 @@ static void test_flush_creates_dirs(void)
 	struct outbox_stats st;
 	GString *err = g_string_new(NULL);
 
-	rm_rf(outbox);
+	rmtree(outbox);
 	g_assert_cmpint(outbox_flush(&cfg, &st, err), ==, 0);
 	g_assert_true(exists_in(dir, "outbox", "new"));
 	g_assert_true(exists_in(dir, "outbox", "sent"));
