@@ -4,8 +4,8 @@
  *
  * Every count is a store file changed through the mail's transaction, so
  * a crash and a replay count a mail once.  The files are read through
- * store_read_file(), which includes what earlier mails of the same batch
- * staged.  Counters are rewritten whole (read, add one, write): they hold
+ * store_read_file() and store_read_tail(), which include what earlier
+ * mails of the same batch staged.  Counters are rewritten whole (read, add one, write): they hold
  * a few lines per day.  The per-sender and bounce counts are kept between
  * replies and only the lines added since are counted (struct tally).
  */
@@ -57,16 +57,18 @@ limits_reply_day_file(gint64 t)
 
 /*
  * Counts of the lines of an append-only store file, by a key read from
- * each line, kept from one reply to the next: the file is still read
- * whole (store_read_file() is what sees the staged changes), but only the
- * lines added since are counted.  What was counted must be what the file
- * still starts with; otherwise (a new day, a line deleted by hand) the
- * file is counted again from the start.
+ * each line, kept from one reply to the next: only what was added since
+ * the last count is read (store_read_tail() sees the staged changes too).
+ * What was counted must still be what the file starts with: the bytes
+ * just before the end of the count are compared.  Otherwise (a new day, a
+ * file shortened or rewritten by hand) it is counted again from the start.
  */
+#define TALLY_CHECK 64
+
 struct tally {
 	char *rel;                  /* the file counted */
-	GBytes *seen;               /* its contents at the last count */
-	gsize done;                 /* bytes of seen counted: whole lines */
+	gsize done;                 /* bytes counted from its start: whole lines */
+	char check[TALLY_CHECK];    /* the last MIN(done, TALLY_CHECK) of them */
 	GHashTable *counts;         /* key -> number of lines (GINT_TO_POINTER) */
 };
 
@@ -78,11 +80,10 @@ static struct tally tally_replies, tally_bounces;
 static void
 tally_reset(struct tally *t, const char *rel)
 {
-	g_free(t->rel);
-	t->rel = g_strdup(rel);
-	if (t->seen)
-		g_bytes_unref(t->seen);
-	t->seen = NULL;
+	if (t->rel != rel) {
+		g_free(t->rel);
+		t->rel = g_strdup(rel);
+	}
 	t->done = 0;
 	if (t->counts)
 		g_hash_table_unref(t->counts);
@@ -106,39 +107,72 @@ tally_lines(struct tally *t, tally_key key, const char *p, const char *end)
 	}
 }
 
-/* The lines of st's file rel whose key is k, as store_read_file() sees
- * the file now; a last line without its newline counts too. */
+/*
+ * What is new in st's file rel since the count, with the bytes to check
+ * before it (*keep of them), or NULL when the file does not exist; the
+ * count starts again when they do not match.
+ */
+static GBytes *
+tally_read(struct tally *t, const struct store *st, const char *rel, gsize *keep)
+{
+	gboolean fresh = t->rel == NULL || strcmp(t->rel, rel) != 0;
+	GBytes *b;
+	gsize size, len;
+
+	for (;;) {
+		if (fresh)
+			tally_reset(t, rel);
+		*keep = MIN(t->done, TALLY_CHECK);
+		b = store_read_tail(st, rel, t->done - *keep, &size);
+		if (b == NULL) {
+			tally_reset(t, rel);
+			return NULL;
+		}
+		if (fresh || (size >= t->done && g_bytes_get_size(b) >= *keep &&
+			      memcmp(g_bytes_get_data(b, &len), t->check, *keep) == 0))
+			return b;
+		g_bytes_unref(b);
+		fresh = TRUE;
+	}
+}
+
+/* The lines of st's file rel whose key is k, as the store sees the file
+ * now; a last line without its newline counts too. */
 static int
 tally_count(struct tally *t, const struct store *st, const char *rel, tally_key key,
 	    const char *k, int *exists)
 {
-	GBytes *b = store_read_file(st, rel, 0);
-	gsize len = 0;
-	const char *data = b ? g_bytes_get_data(b, &len) : NULL, *last;
+	gsize keep, len;
+	GBytes *b = tally_read(t, st, rel, &keep);
+	const char *start, *data, *last;
 	int n;
 
 	if (exists)
 		*exists = b != NULL;
-	if (t->rel == NULL || strcmp(t->rel, rel) != 0 || b == NULL || t->seen == NULL ||
-	    len < t->done || memcmp(data, g_bytes_get_data(t->seen, NULL), t->done) != 0)
-		tally_reset(t, rel);
 	if (b == NULL)
 		return 0;
-	last = len > t->done ? memrchr(data + t->done, '\n', len - t->done) : NULL;
+	start = g_bytes_get_data(b, &len);
+	data = start + keep;            /* where the count stopped */
+	len -= keep;
+	last = len ? memrchr(data, '\n', len) : NULL;
 	if (last) {
-		tally_lines(t, key, data + t->done, last + 1);
-		t->done = (gsize)(last + 1 - data);
+		gsize done = t->done + (gsize)(last + 1 - data);
+		gsize c = MIN(done, TALLY_CHECK);
+
+		tally_lines(t, key, data, last + 1);
+		t->done = done;
+		memcpy(t->check, last + 1 - c, c);
+		len -= (gsize)(last + 1 - data);
+		data = last + 1;
 	}
-	if (t->seen)
-		g_bytes_unref(t->seen);
-	t->seen = b;
 	n = GPOINTER_TO_INT(g_hash_table_lookup(t->counts, k));
-	if (t->done < len) {
-		char *tail = key(data + t->done, len - t->done);
+	if (len > 0) {
+		char *tail = key(data, len);
 
 		n += tail && strcmp(tail, k) == 0;
 		g_free(tail);
 	}
+	g_bytes_unref(b);
 	return n;
 }
 

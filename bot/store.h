@@ -147,6 +147,14 @@ void txn_remove_file(struct txn *t, const char *relpath);
 GBytes *store_read_file(const struct store *st, const char *relpath, gsize max);
 
 /*
+ * The same file from byte from on (none when from is past its end), and
+ * its whole size in *size (0 when it does not exist): for files that only
+ * grow, read again after each addition.  NULL when it does not exist.
+ * (transfer full)
+ */
+GBytes *store_read_tail(const struct store *st, const char *relpath, gsize from, gsize *size);
+
+/*
  * Make the transaction durable and apply it (txn_stage + store_flush).
  * -1 only when the state directory cannot be written (the caller stops:
  * that is fatal).  Test hook: MCBOT_CRASH_AFTER=N in the environment

@@ -112,49 +112,81 @@ disk_version(struct store *st, const char *rel, gsize max)
 	return all;
 }
 
-/* The disk's version, then every staged change to it, in order. */
-GBytes *
-store_read_file(const struct store *cst, const char *relpath, gsize max)
+/*
+ * The file as the store sees it, from byte from on: the disk's version,
+ * then every staged change to it, in order; *size (may be NULL) gets its
+ * whole size.  Only what lies after from is copied, and nothing when no
+ * change is staged.
+ */
+static GBytes *
+read_from(struct store *st, const char *relpath, gsize max, gsize from, gsize *size)
 {
-	struct store *st = (struct store *)cst;     /* the cache changes, nothing else */
-	GBytes *all, *out;
-	GPtrArray *on;
-	GByteArray *b = NULL;
-	gsize len;
+	GBytes *all = disk_version(st, relpath, max), *base = NULL, *out;
+	GPtrArray *on = g_hash_table_lookup(st->by_path, relpath);
+	guint first = 0;
+	gboolean exists = all != NULL;
+	gsize len = 0, total, at;
+	GByteArray *b;
 
-	check_relpath(relpath);
-	all = disk_version(st, relpath, max);
-	on = g_hash_table_lookup(st->by_path, relpath);
-	if (on == NULL) {
-		if (all == NULL)
-			return NULL;
-		out = g_bytes_new_from_bytes(all, 0, g_bytes_get_size(all) - 1);
-		g_bytes_unref(all);
-		return out;
-	}
-	if (all) {
-		const guint8 *p = g_bytes_get_data(all, &len);
-
-		b = g_byte_array_sized_new((guint)len);
-		g_byte_array_append(b, p, (guint)(len - 1));
-		g_bytes_unref(all);
-	}
-	for (guint i = 0; i < on->len; i++) {
+	if (all)
+		base = g_bytes_new_from_bytes(all, 0, g_bytes_get_size(all) - 1);
+	/* The last write or removal staged replaces what came before it. */
+	for (guint i = 0; on && i < on->len; i++) {
 		const struct op *op = on->pdata[i];
-		const guint8 *p = g_bytes_get_data(op->data, &len);
 
-		if (op->kind == OP_REMOVE) {
-			if (b)
-				g_byte_array_unref(b);
-			b = NULL;
+		if (op->kind == OP_APPEND) {
+			exists = TRUE;
 			continue;
 		}
-		if (b == NULL || op->kind == OP_WRITE)
-			b = b ? g_byte_array_set_size(b, 0) : g_byte_array_new();
-		g_byte_array_append(b, p, (guint)len);
+		g_clear_pointer(&base, g_bytes_unref);
+		if (op->kind == OP_WRITE)
+			base = g_bytes_ref(op->data);
+		exists = op->kind == OP_WRITE;
+		first = i + 1;
 	}
-	if (b == NULL)
+	if (size)
+		*size = 0;
+	if (!exists) {
+		if (all)
+			g_bytes_unref(all);
 		return NULL;
+	}
+	total = base ? g_bytes_get_size(base) : 0;
+	for (guint i = first; on && i < on->len; i++)
+		total += g_bytes_get_size(((const struct op *)on->pdata[i])->data);
+	if (size)
+		*size = total;
+	from = MIN(from, total);
+	if (first == 0 && all && (!on || on->len == 0)) {
+		/* Nothing staged: a slice of the disk's version, NUL included. */
+		out = g_bytes_new_from_bytes(all, from, total - from);
+		g_bytes_unref(all);
+		g_bytes_unref(base);
+		return out;
+	}
+	b = g_byte_array_sized_new((guint)(total - from + 1));
+	at = 0;
+	if (base) {
+		const guint8 *p = g_bytes_get_data(base, &len);
+
+		if (from < len)
+			g_byte_array_append(b, p + from, (guint)(len - from));
+		at = len;
+	}
+	for (guint i = first; on && i < on->len; i++) {
+		const guint8 *p = g_bytes_get_data(((const struct op *)on->pdata[i])->data, &len);
+
+		if (at + len > from) {
+			gsize skip = from > at ? from - at : 0;
+
+			g_byte_array_append(b, p + skip, (guint)(len - skip));
+		}
+		at += len;
+	}
+	if (all)
+		g_bytes_unref(all);
+	if (base)
+		g_bytes_unref(base);
 	/* A NUL after the data, outside the size: callers may read it as a string. */
 	len = b->len;
 	g_byte_array_append(b, (const guint8 *)"", 1);
@@ -162,4 +194,19 @@ store_read_file(const struct store *cst, const char *relpath, gsize max)
 	out = g_bytes_new_from_bytes(all, 0, len);
 	g_bytes_unref(all);
 	return out;
+}
+
+GBytes *
+store_read_file(const struct store *cst, const char *relpath, gsize max)
+{
+	check_relpath(relpath);
+	/* the cache changes, nothing else */
+	return read_from((struct store *)cst, relpath, max, 0, NULL);
+}
+
+GBytes *
+store_read_tail(const struct store *cst, const char *relpath, gsize from, gsize *size)
+{
+	check_relpath(relpath);
+	return read_from((struct store *)cst, relpath, 0, from, size);
 }

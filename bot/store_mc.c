@@ -222,9 +222,15 @@ bad:
 GString *
 rsvps_serialize(const struct mc *mc)
 {
+	return rsvps_serialize_from(mc, 0);
+}
+
+GString *
+rsvps_serialize_from(const struct mc *mc, guint from)
+{
 	GString *s = g_string_new(NULL);
 
-	for (guint i = 0; i < mc->rsvps->len; i++) {
+	for (guint i = from; i < mc->rsvps->len; i++) {
 		const struct rsvp *r = mc->rsvps->pdata[i];
 		char *name = util_clean_line(r->name, 200);
 
@@ -260,9 +266,15 @@ rsvps_parse(struct mc *mc, const char *data)
 GString *
 threads_serialize(const struct mc *mc)
 {
+	return threads_serialize_from(mc, 0);
+}
+
+GString *
+threads_serialize_from(const struct mc *mc, guint from)
+{
 	GString *s = g_string_new(NULL);
 
-	for (guint i = 0; i < mc->threads->len; i++) {
+	for (guint i = from; i < mc->threads->len; i++) {
 		char *v = util_clean_line(mc->threads->pdata[i], FIELD_MAX);
 
 		g_string_append(s, v);
@@ -281,6 +293,63 @@ threads_parse(struct mc *mc, const char *data)
 		if (lines[i][0] != '\0')
 			g_ptr_array_add(mc->threads, g_strdup(lines[i]));
 	g_strfreev(lines);
+}
+
+static gboolean
+same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static gboolean
+same_strs(const GPtrArray *a, const GPtrArray *b)
+{
+	if (a->len != b->len)
+		return FALSE;
+	for (guint i = 0; i < a->len; i++)
+		if (!same_str(a->pdata[i], b->pdata[i]))
+			return FALSE;
+	return TRUE;
+}
+
+gboolean
+mc_same_head(const struct mc *a, const struct mc *b)
+{
+	const struct proposal *p = a->p, *q = b->p;
+
+	if (a->id != b->id || a->version != b->version || a->created != b->created ||
+	    a->updated != b->updated || !same_str(a->slug, b->slug) ||
+	    !same_str(a->title, b->title) || !same_str(a->status, b->status) ||
+	    !same_str(a->proposer, b->proposer))
+		return FALSE;
+	if (!same_str(p->title, q->title) || !same_str(p->description, q->description) ||
+	    !same_str(p->attendees_label, q->attendees_label) ||
+	    !same_str(p->accomplishments, q->accomplishments) || p->from_form != q->from_form ||
+	    !same_strs(p->topics, q->topics) || !same_strs(p->attendees, q->attendees) ||
+	    !same_strs(p->constraints, q->constraints) || p->leads->len != q->leads->len)
+		return FALSE;
+	for (guint i = 0; i < p->leads->len; i++) {
+		const struct person *l = p->leads->pdata[i], *m = q->leads->pdata[i];
+
+		if (!same_str(l->name, m->name) || !same_str(l->email, m->email))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+mc_rsvps_extend(const struct mc *a, const struct mc *b)
+{
+	if (b->rsvps->len < a->rsvps->len)
+		return FALSE;
+	for (guint i = 0; i < a->rsvps->len; i++) {
+		const struct rsvp *r = a->rsvps->pdata[i], *s = b->rsvps->pdata[i];
+
+		if (r->date != s->date || !same_str(r->email, s->email) ||
+		    !same_str(r->name, s->name))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 void

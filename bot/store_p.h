@@ -43,9 +43,16 @@ struct mc *mc_alloc(void);                 /* an empty MC (transfer full) */
 GString *mc_serialize(const struct mc *mc);        /* without the threads */
 int mc_parse(const char *data, gsize len, struct mc **out, GString *err);
 GString *rsvps_serialize(const struct mc *mc);
+GString *rsvps_serialize_from(const struct mc *mc, guint from);    /* RSVPs from index from */
 void rsvps_parse(struct mc *mc, const char *data);
 GString *threads_serialize(const struct mc *mc);
+GString *threads_serialize_from(const struct mc *mc, guint from);
 void threads_parse(struct mc *mc, const char *data);  /* adds to mc->threads */
+/* Every field of the proposal file the same in a and b: then their
+ * proposal files are the same (the converse need not hold). */
+gboolean mc_same_head(const struct mc *a, const struct mc *b);
+/* b's RSVPs are a's, then maybe more. */
+gboolean mc_rsvps_extend(const struct mc *a, const struct mc *b);
 
 /* store.c: install a new or changed MC in memory (takes mc). */
 void store_install(struct store *st, struct mc *mc);

@@ -132,6 +132,55 @@ put_lines(struct txn *t, char *rel, const GString *was, GString *now)
 	g_string_free(now, TRUE);
 }
 
+/* Replace the items of a from index from on with those of b (emptied). */
+static void
+replace_tail(GPtrArray *a, guint from, GPtrArray *b)
+{
+	g_ptr_array_remove_range(a, from, a->len - from);
+	for (guint i = 0; i < b->len; i++)
+		g_ptr_array_add(a, b->pdata[i]);
+	g_ptr_array_set_free_func(b, NULL);
+	g_ptr_array_set_size(b, 0);
+}
+
+/*
+ * txn_put_mc() when only threads (and RSVPs) were added to prev, as for
+ * an answered RSVP: the new threads are appended, and only what was added
+ * is read back into mc, which becomes what memory holds.  FALSE (nothing
+ * done) when more changed.
+ */
+static gboolean
+put_additions(struct txn *t, const struct mc *prev, struct mc *mc)
+{
+	guint nt = prev->threads->len, nr = prev->rsvps->len;
+	struct mc *back;
+	GString *th, *r;
+
+	if (mc->threads->len < nt || !mc_same_head(prev, mc))
+		return FALSE;
+	for (guint i = 0; i < nt; i++)
+		if (strcmp(prev->threads->pdata[i], mc->threads->pdata[i]) != 0)
+			return FALSE;
+	if (!mc_rsvps_extend(prev, mc))
+		nr = 0;     /* one cancelled: all are read back */
+	back = mc_alloc();
+	th = threads_serialize_from(mc, nt);
+	threads_parse(back, th->str);
+	r = rsvps_serialize_from(mc, nr);
+	rsvps_parse(back, r->str);
+	g_string_free(r, TRUE);
+	replace_tail(mc->threads, nt, back->threads);
+	replace_tail(mc->rsvps, nr, back->rsvps);
+	mc_free(back);
+	if (th->len)
+		add_op(t, OP_APPEND, g_strdup_printf("mc/%d/threads", mc->id),
+		       g_string_free_to_bytes(th));
+	else
+		g_string_free(th, TRUE);
+	g_ptr_array_add(t->put, mc);
+	return TRUE;
+}
+
 /*
  * The proposal file is written only when its text changes; the threads
  * file then too (Thread lines of an older proposal file move there),
@@ -141,10 +190,14 @@ void
 txn_put_mc(struct txn *t, struct mc *mc)
 {
 	const struct mc *prev = latest_mc(t, mc->id);
-	GString *s = mc_serialize(mc), *th = threads_serialize(mc), *was = NULL, *r;
+	GString *s, *th, *was = NULL, *r;
 	struct mc *clean = NULL;
 	gboolean same;
 
+	if (prev && put_additions(t, prev, mc))
+		return;
+	s = mc_serialize(mc);
+	th = threads_serialize(mc);
 	/* Memory holds what the files say, so a restart sees the same MC. */
 	if (mc_parse(s->str, s->len, &clean, NULL) < 0)
 		g_error("txn_put_mc: MC %d does not read back", mc->id);

@@ -166,6 +166,21 @@ bench_row() {
 	esac
 }
 
+# bench_cpu_mark: "BUSY IDLE", the jiffies all CPUs spent working and idle
+# so far (/proc/stat; time stolen by a hypervisor counts as neither).
+bench_cpu_mark() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6; exit }' /proc/stat
+}
+
+# bench_cpu_since MARK N: "PERCENT MS", how busy the machine was since MARK
+# (from bench_cpu_mark) and its CPU time per item for N items, in ms: for
+# the drain through Postfix, what mcbot, Dovecot and Postfix spent together.
+bench_cpu_since() {
+	echo "$1 $(bench_cpu_mark)" | awk -v hz="$(getconf CLK_TCK)" -v n="$2" '{
+		b = $3 - $1; i = $4 - $2
+		printf "%.0f %.2f\n", (b + i > 0 ? 100 * b / (b + i) : 0), (n > 0 ? 1000 * b / hz / n : 0) }'
+}
+
 # bench_load_note: the load average and CPU count, for the report.
 bench_load_note() {
 	printf 'load average %s on %s CPUs' "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"

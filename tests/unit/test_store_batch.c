@@ -164,6 +164,38 @@ static const char *const files[] = {
 	"mc/1/versions/1.eml", "mc/2/proposal", "mc/2/rsvps", "mc/2/threads", "mc/2/log", NULL,
 };
 
+/* store_read_tail from every offset is the end of what store_read_file
+ * gives, NUL after it, with the whole size. */
+static void
+assert_tails(struct store *st, const char *rel)
+{
+	GBytes *whole = store_read_file(st, rel, 0);
+	gsize len = whole ? g_bytes_get_size(whole) : 0;
+
+	for (gsize from = 0; from <= len + 2; from++) {
+		gsize size = 7;
+		GBytes *tail = store_read_tail(st, rel, from, &size);
+		gsize n;
+		const char *p;
+
+		if (whole == NULL) {
+			g_assert_null(tail);
+			g_assert_cmpuint(size, ==, 0);
+			break;
+		}
+		g_assert_nonnull(tail);
+		g_assert_cmpuint(size, ==, len);
+		p = g_bytes_get_data(tail, &n);
+		g_assert_cmpuint(n, ==, from < len ? len - from : 0);
+		if (n)
+			g_assert_cmpmem(p, n, (const char *)g_bytes_get_data(whole, NULL) + from, n);
+		g_assert_cmpint(p ? p[n] : 0, ==, 0);
+		g_bytes_unref(tail);
+	}
+	if (whole)
+		g_bytes_unref(whole);
+}
+
 static void
 test_folded_same_files(void)
 {
@@ -179,8 +211,15 @@ test_folded_same_files(void)
 
 		g_assert_cmpstr(g_bytes_get_data(r, NULL), ==, "base\nmore\n");
 		g_bytes_unref(r);
+		/* ... and so does store_read_tail, staged or not. */
+		for (int i = 0; files[i]; i++) {
+			assert_tails(a, files[i]);
+			assert_tails(b, files[i]);
+		}
 	}
 	g_assert_cmpint(store_flush(b, err), ==, 0);
+	for (int i = 0; files[i]; i++)
+		assert_tails(b, files[i]);
 	for (int i = 0; files[i]; i++) {
 		char *x = read_rel(one, files[i]), *y = read_rel(all, files[i]);
 
@@ -425,6 +464,72 @@ test_dir_removed(void)
 	g_free(dir);
 }
 
+/* a and b the same, field by field, RSVPs and threads included. */
+static void
+assert_same_mc(const struct mc *a, const struct mc *b)
+{
+	g_assert_true(a && b);
+	g_assert_cmpstr(a->title, ==, b->title);
+	g_assert_cmpuint(a->rsvps->len, ==, b->rsvps->len);
+	for (guint i = 0; i < a->rsvps->len; i++) {
+		const struct rsvp *r = a->rsvps->pdata[i], *q = b->rsvps->pdata[i];
+
+		g_assert_cmpstr(r->email, ==, q->email);
+		g_assert_cmpstr(r->name, ==, q->name);
+		g_assert_cmpint(r->date, ==, q->date);
+	}
+	g_assert_cmpuint(a->threads->len, ==, b->threads->len);
+	for (guint i = 0; i < a->threads->len; i++)
+		g_assert_cmpstr(a->threads->pdata[i], ==, b->threads->pdata[i]);
+}
+
+/*
+ * After RSVPs and threads are added to an MC (names and Message-IDs with
+ * tabs, line breaks and empty ones among them), or one is cancelled,
+ * memory holds what a reopened store reads from the files.
+ */
+static void
+test_memory_is_disk(void)
+{
+	static const char *const names[] = { "Tab\there", "Line\nbreak", "Bidi \xe2\x80\xae x",
+					     "Plain", "", NULL };
+	char *dir = scratch_dir();
+	struct store *st = open_ok(dir);
+	struct mc *kept;
+
+	new_mc_step(st, FALSE, "Tracing");
+	for (int i = 0; names[i]; i++) {
+		struct txn *t = txn_new(st);
+		struct mc *mc = mc_dup(store_mc_by_id(st, 1));
+		struct rsvp *r = g_new0(struct rsvp, 1);
+
+		r->email = g_strdup_printf("p%d@example.org", i);
+		r->name = g_strdup(names[i]);
+		r->date = 10 + i;
+		g_ptr_array_add(mc->rsvps, r);
+		if (i == 3)     /* a cancellation with it */
+			g_ptr_array_remove_index(mc->rsvps, 0);
+		g_ptr_array_add(mc->threads, g_strdup_printf("t%d@x\nmore", i));
+		if (i == 2)
+			g_ptr_array_add(mc->threads, g_strdup(""));
+		txn_put_rsvps(t, mc);
+		txn_put_mc(t, mc);
+		/* staged in a batch every other time */
+		done(st, t, i % 2 == 1);
+		if (i % 2 == 1)
+			g_assert_cmpint(store_flush(st, NULL), ==, 0);
+	}
+	kept = mc_dup(store_mc_by_id(st, 1));
+	g_assert_cmpuint(kept->rsvps->len, ==, 4);
+	store_close(st);
+	st = open_ok(dir);
+	assert_same_mc(kept, store_mc_by_id(st, 1));
+	mc_free(kept);
+	store_close(st);
+	rmtree(dir);
+	g_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -435,5 +540,6 @@ main(int argc, char **argv)
 	g_test_add_func("/store-batch/old-thread-lines", test_old_thread_lines);
 	g_test_add_func("/store-batch/read-cache-stale", test_read_cache_stale);
 	g_test_add_func("/store-batch/dir-removed", test_dir_removed);
+	g_test_add_func("/store-batch/memory-is-disk", test_memory_is_disk);
 	return g_test_run();
 }
