@@ -169,12 +169,23 @@ runner_done(struct runner *r)
 	templates_free(r->tpl);
 }
 
+/* store_on_applied() during a drain: the batch's replies are in outbox/new
+ * and its journal record is durable. */
+static int
+runner_applied(void *data, GString *err)
+{
+	struct runner *r = data;
+
+	return sender_push_new(r->sender, r->cfg, err);
+}
+
 /*
  * Drain the inbox batch by batch.  The replies of a batch go to the
- * sender as soon as its flush made them durable; the sender sends them
+ * sender as soon as its flush made them durable (its journal record: the
+ * sender starts while the flush syncs the files); the sender sends them
  * while the mails are moved and the next batch is handled.  At the end,
  * one pass over the whole outbox, and the drain returns only when the
- * sender is done.
+ * sender is done: outside a drain, store flushes hand nothing to it.
  */
 static int
 drain(struct runner *r, struct inbox *ib, GString *err)
@@ -183,6 +194,7 @@ drain(struct runner *r, struct inbox *ib, GString *err)
 	struct outbox_stats os = { 0 };
 	int rc = 0;
 
+	store_on_applied(r->st, runner_applied, r);
 	for (;;) {
 		sd_notify(0, "WATCHDOG=1");
 		g_ptr_array_set_size(items, 0);
@@ -197,8 +209,6 @@ drain(struct runner *r, struct inbox *ib, GString *err)
 		 * mail moves or any reply goes out. */
 		if (rc == 0)
 			rc = store_flush(r->st, err);
-		if (rc == 0)
-			rc = sender_push_new(r->sender, r->cfg, err);
 		if (rc < 0)
 			break;      /* unwritable state: stop before moving anything */
 		rc = inbox_finish(ib, items, err);
@@ -212,6 +222,7 @@ drain(struct runner *r, struct inbox *ib, GString *err)
 		sender_push_all(r->sender, r->cfg);
 	if (sender_wait(r->sender, &os, rc == 0 ? err : NULL) < 0)
 		rc = -1;
+	store_on_applied(r->st, NULL, NULL);
 	if (os.sent || os.tempfail || os.permfail)
 		log_info("outbox: %d sent, %d to retry, %d failed", os.sent, os.tempfail, os.permfail);
 	g_ptr_array_unref(items);

@@ -3,8 +3,9 @@
  * replies of one batch go out while the next batch is fetched and handled.
  *
  * The caller (the drain loop in run.c) hands over work only at points
- * where everything in outbox/new is durable: after store_flush() returned
- * 0, never while a flush runs.  The thread owns its SMTP connection (an
+ * where everything in outbox/new is durable: from store_flush()'s applied
+ * hook (store_on_applied: the batch's journal record is on disk, the
+ * files are written, the file system not yet synced), or after a flush.  The thread owns its SMTP connection (an
  * outbox_link), the moves out of outbox/new and the retry file while it
  * has work; outbox_flush() may run on the caller's thread only after
  * sender_wait().  Jobs run in the order they were pushed.
@@ -29,7 +30,7 @@ void sender_free(struct sender *s);
 
 /*
  * Queue the mails that appeared in outbox/new since the last call: call
- * it after each store_flush().  Blocks while two jobs are unfinished, so
+ * it from each store_flush()'s applied hook.  Blocks while two jobs are unfinished, so
  * that the outbox does not grow much past two batches (the outbox brake
  * counts outbox/new).  -1 when outbox/new cannot be read.
  */

@@ -319,6 +319,24 @@ store_install(struct store *st, struct mc *mc)
 		g_hash_table_insert(st->by_thread, mc->threads->pdata[i], mc);
 }
 
+void
+store_extend(struct store *st, int id, struct mc *add)
+{
+	struct mc *mc = g_hash_table_lookup(st->by_id, GINT_TO_POINTER(id));
+
+	g_assert(mc != NULL);
+	for (guint i = 0; i < add->rsvps->len; i++)
+		g_ptr_array_add(mc->rsvps, add->rsvps->pdata[i]);
+	for (guint i = 0; i < add->threads->len; i++) {
+		g_ptr_array_add(mc->threads, add->threads->pdata[i]);
+		g_hash_table_insert(st->by_thread, add->threads->pdata[i], mc);
+	}
+	g_ptr_array_set_free_func(add->rsvps, NULL);
+	g_ptr_array_set_free_func(add->threads, NULL);
+	g_ptr_array_set_size(add->rsvps, 0);
+	g_ptr_array_set_size(add->threads, 0);
+}
+
 const char *
 store_dir(const struct store *st)
 {

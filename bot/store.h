@@ -114,6 +114,15 @@ void txn_put_version(struct txn *t, int mc_id, int n, const char *raw, gsize len
 void txn_log(struct txn *t, int mc_id, gint64 when, const char *actor, const char *action);
 /* Rewrite mc/<id>/rsvps from mc->rsvps (call before txn_put_mc of that mc). */
 void txn_put_rsvps(struct txn *t, const struct mc *mc);
+/*
+ * Add one RSVP (r, copied) and a Message-ID (thread, may be NULL) to MC
+ * mc_id: a line appended to its rsvps and threads files each; on commit
+ * the MC in memory gets them as a restart would read them.  Neither the MC
+ * nor its lists are copied or written again, so an RSVP costs the same
+ * however many the MC has.  Not with txn_put_mc or txn_put_rsvps of the
+ * same MC in one transaction (an error).
+ */
+void txn_add_rsvp(struct txn *t, int mc_id, const struct rsvp *r, const char *thread);
 /* Queue an outgoing mail file (outbox_format() contents) as outbox/new/<name>. */
 void txn_queue_mail(struct txn *t, const char *name, GBytes *data);
 /* Mark a mail key processed, and remember the folder it goes to
@@ -173,6 +182,17 @@ int txn_commit(struct txn *t, GString *err);
  */
 void txn_stage(struct txn *t);
 int store_flush(struct store *st, GString *err);
+
+/*
+ * fn(data, err) is called by each store_flush() once the batch's changes
+ * are in the files, before the file system is synced: the journal record
+ * is durable by then, so what fn starts (sending the batch's replies)
+ * cannot outlive lost changes; after a crash the replay makes them again,
+ * but does not queue again a mail already in outbox/sent or outbox/failed.
+ * When fn returns -1 the flush still completes, then returns -1.  NULL: none.
+ */
+typedef int (*store_applied_fn)(void *data, GString *err);
+void store_on_applied(struct store *st, store_applied_fn fn, void *data);
 
 /* Count a durable step for the crash-at-every-step tests. */
 void store_step(void);

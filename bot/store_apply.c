@@ -4,8 +4,9 @@
  *
  * store_flush() folds the pending operations per file (the last whole
  * write with the appends after it, or all appends as one), writes them
- * into journal/<seq> (one fsync), applies them, syncs the file system
- * once, then removes the journal file and syncs its directory.  So a
+ * into journal/<seq> (one fsync), applies them, calls the applied hook
+ * (store_on_applied: the sender starts on the replies), syncs the file
+ * system once, then removes the journal file and syncs its directory.  So a
  * journal file found at start is always the newest change, and replaying
  * it (writes again; appends truncated to their offset and written again)
  * gives the same files.
@@ -321,9 +322,9 @@ store_pending_free(struct store *st)
 	st->pending = NULL;
 }
 
-/* Apply ops (in order), then sync the file system. */
+/* Apply ops, in order. */
 static int
-apply_all(struct store *st, GPtrArray *ops, GString *err)
+apply_ops(struct store *st, GPtrArray *ops, GString *err)
 {
 	for (guint i = 0; i < ops->len; i++) {
 		const struct op *op = ops->pdata[i];
@@ -332,7 +333,14 @@ apply_all(struct store *st, GPtrArray *ops, GString *err)
 		if (apply_op(st, op, err) < 0)
 			return -1;
 	}
-	return sync_all(st, err);
+	return 0;
+}
+
+void
+store_on_applied(struct store *st, store_applied_fn fn, void *data)
+{
+	st->applied = fn;
+	st->applied_data = data;
 }
 
 int
@@ -340,13 +348,15 @@ store_flush(struct store *st, GString *err)
 {
 	char *jdir, *jpath;
 	GPtrArray *ops;
-	GString *j;
+	GString *j, *hook_err;
+	gboolean hook_failed = FALSE;
 	int rc = -1;
 
 	if (st->pending->len == 0)
 		return 0;
 	if (st->readonly)
 		return fail(err, "%s: opened read-only", st->dir);
+	hook_err = g_string_new(NULL);
 	jdir = g_build_filename(st->dir, "journal", NULL);
 	jpath = g_strdup_printf("%s/%" G_GUINT64_FORMAT, jdir, ++st->journal_seq);
 	ops = coalesce(st);
@@ -354,7 +364,11 @@ store_flush(struct store *st, GString *err)
 	if (util_write_atomic(jpath, j->str, j->len, err) < 0)
 		goto out;
 	store_step();
-	if (apply_all(st, ops, err) < 0)
+	if (apply_ops(st, ops, err) < 0)
+		goto out;
+	if (st->applied && st->applied(st->applied_data, hook_err) < 0)
+		hook_failed = TRUE;
+	if (sync_all(st, err) < 0)
 		goto out;
 	if (unlink(jpath) < 0) {
 		fail(err, "%s: %s", jpath, g_strerror(errno));
@@ -365,13 +379,44 @@ store_flush(struct store *st, GString *err)
 	store_step();
 	log_debug(LOG_AREA_STORE, "flushed %u changes to %u files", st->pending->len, ops->len);
 	pending_clear(st);
-	rc = 0;
+	rc = hook_failed ? fail(err, "%s", hook_err->str) : 0;
 out:
+	g_string_free(hook_err, TRUE);
 	g_ptr_array_unref(ops);
 	g_string_free(j, TRUE);
 	g_free(jpath);
 	g_free(jdir);
 	return rc;
+}
+
+/*
+ * A reply queued by a journal record may have been sent (the sender starts
+ * before the record is removed: store_on_applied): then it is in
+ * outbox/sent or outbox/failed under its name, and is not queued again.
+ */
+static void
+drop_sent(struct store *st, GPtrArray *ops)
+{
+	for (guint i = ops->len; i-- > 0; ) {
+		const struct op *op = ops->pdata[i];
+		const char *name, *where = NULL;
+
+		if (op->kind != OP_WRITE || !g_str_has_prefix(op->rel, "outbox/new/"))
+			continue;
+		name = op->rel + strlen("outbox/new/");
+		for (int k = 0; k < 2 && !where; k++) {
+			char *p = g_build_filename(st->dir, "outbox", k ? "failed" : "sent", name, NULL);
+
+			if (g_file_test(p, G_FILE_TEST_EXISTS))
+				where = k ? "failed" : "sent";
+			g_free(p);
+		}
+		if (where) {
+			log_notice("journal: outbox mail %s is in outbox/%s already: not queued again",
+				   name, where);
+			g_ptr_array_remove_index(ops, i);
+		}
+	}
 }
 
 /* Parse and apply one journal file; a torn one (no END) is dropped. */
@@ -424,7 +469,8 @@ replay_one(struct store *st, const char *path, GString *err)
 		op->data = g_bytes_new(p, n);
 		p += n + 1;
 	}
-	if (apply_all(st, ops, err) < 0)
+	drop_sent(st, ops);
+	if (apply_ops(st, ops, err) < 0 || sync_all(st, err) < 0)
 		goto out;
 	log_notice("journal %s: replayed %u changes", path, ops->len);
 	rc = 0;

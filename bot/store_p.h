@@ -36,6 +36,8 @@ struct store {
 	gsize files_bytes;          /* what that cache holds */
 	guint64 serial;             /* unique among the stores this process opened */
 	guint64 names;              /* counts MCs added, removed, retitled (store_names_stamp) */
+	store_applied_fn applied;   /* store_on_applied(), or NULL */
+	void *applied_data;         /* borrowed */
 };
 
 /* store_mc.c: the proposal file, the rsvps file, the threads file. */
@@ -56,6 +58,8 @@ gboolean mc_rsvps_extend(const struct mc *a, const struct mc *b);
 
 /* store.c: install a new or changed MC in memory (takes mc). */
 void store_install(struct store *st, struct mc *mc);
+/* Move add's RSVPs and threads (emptied) to the end of MC id's lists. */
+void store_extend(struct store *st, int id, struct mc *add);
 
 /* store_txn.c */
 void op_free(struct op *op);

@@ -17,6 +17,7 @@ struct txn {
 	GPtrArray *put;             /* struct mc * installed in memory on commit */
 	GPtrArray *keys;            /* processed keys and their folders, in pairs */
 	GHashTable *rsvps;          /* MC id -> GString: its rsvps file as put in this txn */
+	GPtrArray *adds;            /* struct mc *: txn_add_rsvp's, added to MCs on commit */
 	int next_id;
 };
 
@@ -55,6 +56,7 @@ txn_new(struct store *st)
 	t->put = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
 	t->keys = g_ptr_array_new_with_free_func(g_free);
 	t->rsvps = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, string_free);
+	t->adds = g_ptr_array_new_with_free_func((GDestroyNotify)mc_free);
 	t->next_id = st->next_id;
 	return t;
 }
@@ -68,6 +70,7 @@ txn_free(struct txn *t)
 	g_ptr_array_unref(t->put);
 	g_ptr_array_unref(t->keys);
 	g_hash_table_unref(t->rsvps);
+	g_ptr_array_unref(t->adds);
 	g_free(t);
 }
 
@@ -186,6 +189,15 @@ put_additions(struct txn *t, const struct mc *prev, struct mc *mc)
  * file then too (Thread lines of an older proposal file move there),
  * else only the new threads are appended.
  */
+/* txn_add_rsvp() and a whole new list or MC do not mix in one txn. */
+static void
+check_no_adds(const struct txn *t, int id)
+{
+	for (guint i = 0; i < t->adds->len; i++)
+		if (((const struct mc *)t->adds->pdata[i])->id == id)
+			g_error("MC %d: txn_add_rsvp and a whole MC or list in one transaction", id);
+}
+
 void
 txn_put_mc(struct txn *t, struct mc *mc)
 {
@@ -194,6 +206,7 @@ txn_put_mc(struct txn *t, struct mc *mc)
 	struct mc *clean = NULL;
 	gboolean same;
 
+	check_no_adds(t, mc->id);
 	if (prev && put_additions(t, prev, mc))
 		return;
 	s = mc_serialize(mc);
@@ -249,6 +262,8 @@ txn_put_rsvps(struct txn *t, const struct mc *mc)
 	GString *was = g_hash_table_lookup(t->rsvps, GINT_TO_POINTER(mc->id)), *now;
 	const struct mc *prev = was ? NULL : latest_mc(t, mc->id);
 
+	check_no_adds(t, mc->id);
+
 	was = was ? g_string_new_len(was->str, (gssize)was->len)
 		  : prev ? rsvps_serialize(prev) : NULL;
 	now = rsvps_serialize(mc);
@@ -257,6 +272,39 @@ txn_put_rsvps(struct txn *t, const struct mc *mc)
 	put_lines(t, g_strdup_printf("mc/%d/rsvps", mc->id), was, now);
 	if (was)
 		g_string_free(was, TRUE);
+}
+
+/*
+ * The additions are written as lines of their own and read back at once,
+ * so memory gets what a restart reads; held in an MC of their own (only
+ * its id, RSVPs and threads are used) until txn_stage adds them.
+ */
+void
+txn_add_rsvp(struct txn *t, int mc_id, const struct rsvp *r, const char *thread)
+{
+	struct mc *one = mc_alloc(), *back = mc_alloc();
+	struct rsvp *c = g_new0(struct rsvp, 1);
+	GString *rl, *tl;
+
+	c->email = g_strdup(r->email);
+	c->name = g_strdup(r->name);
+	c->date = r->date;
+	g_ptr_array_add(one->rsvps, c);
+	if (thread)
+		g_ptr_array_add(one->threads, g_strdup(thread));
+	rl = rsvps_serialize(one);
+	tl = threads_serialize(one);
+	rsvps_parse(back, rl->str);
+	threads_parse(back, tl->str);
+	back->id = mc_id;
+	add_op(t, OP_APPEND, g_strdup_printf("mc/%d/rsvps", mc_id), g_string_free_to_bytes(rl));
+	if (tl->len)
+		add_op(t, OP_APPEND, g_strdup_printf("mc/%d/threads", mc_id),
+		       g_string_free_to_bytes(tl));
+	else
+		g_string_free(tl, TRUE);
+	g_ptr_array_add(t->adds, back);
+	mc_free(one);
 }
 
 void
@@ -391,6 +439,12 @@ txn_stage(struct txn *t)
 	g_ptr_array_set_size(t->keys, 0);
 	while (t->put->len > 0)
 		store_install(st, g_ptr_array_steal_index(t->put, 0));
+	for (guint i = 0; i < t->adds->len; i++) {
+		struct mc *add = t->adds->pdata[i];
+
+		store_extend(st, add->id, add);
+	}
+	g_ptr_array_set_size(t->adds, 0);
 }
 
 int

@@ -73,37 +73,51 @@ answer(struct ctx *c, struct txn *t, const struct mail *m, const char *tpl, GHas
 	return rc;
 }
 
-/* Change mc's list (add the sender, or remove entry idx) and reply. */
+/* Add the sender to old's list and reply: a line appended to the MC's
+ * lists, however many attendees it has (txn_add_rsvp). */
 static int
-change(const struct mail *m, struct ctx *c, struct txn *t, struct result *res,
+add(const struct mail *m, struct ctx *c, struct txn *t, struct result *res,
+    const struct mc *old)
+{
+	char *reply_id = reply_message_id(c, m, "rsvp"), *action;
+	struct rsvp r = { .email = m->from_addr, .date = c->now };
+	GHashTable *vars = mc_vars(old);
+	guint n = old->rsvps->len + 1;
+	int rc;
+
+	r.name = util_clean_line(m->from_name ? m->from_name : "", RSVP_NAME_MAX);
+	g_hash_table_insert(vars, "attendees_count", g_strdup_printf("%u", n));
+	action = g_strdup_printf("rsvp: attending (%u attendees)", n);
+	res->outcome = "rsvp";
+	/* A reply to our answer is in this MC's thread too. */
+	rc = answer(c, t, m, "rsvp-recorded", vars, old->id);
+	res->detail = g_strdup_printf("MC-%d, %u attendees", old->id, n);
+	txn_add_rsvp(t, old->id, &r, reply_id);
+	txn_log(t, old->id, c->now, m->from_addr, action);
+	g_hash_table_unref(vars);
+	g_free(r.name);
+	g_free(reply_id);
+	g_free(action);
+	return rc;
+}
+
+/* Remove entry idx of old's list and reply. */
+static int
+cancel(const struct mail *m, struct ctx *c, struct txn *t, struct result *res,
        const struct mc *old, int idx)
 {
 	struct mc *mc = mc_dup(old);
 	char *reply_id = reply_message_id(c, m, "rsvp"), *action;
 	GHashTable *vars;
-	const char *tpl;
 	int rc;
 
-	if (idx < 0) {
-		struct rsvp *r = g_new0(struct rsvp, 1);
-
-		r->email = g_strdup(m->from_addr);
-		r->name = util_clean_line(m->from_name ? m->from_name : "", RSVP_NAME_MAX);
-		r->date = c->now;
-		g_ptr_array_add(mc->rsvps, r);
-		action = g_strdup_printf("rsvp: attending (%u attendees)", mc->rsvps->len);
-		tpl = "rsvp-recorded";
-		res->outcome = "rsvp";
-	} else {
-		g_ptr_array_remove_index(mc->rsvps, (guint)idx);
-		action = g_strdup_printf("rsvp cancelled (%u attendees)", mc->rsvps->len);
-		tpl = "rsvp-cancelled";
-		res->outcome = "rsvp-cancel";
-	}
+	g_ptr_array_remove_index(mc->rsvps, (guint)idx);
+	action = g_strdup_printf("rsvp cancelled (%u attendees)", mc->rsvps->len);
+	res->outcome = "rsvp-cancel";
 	/* A reply to our answer is in this MC's thread too. */
 	g_ptr_array_add(mc->threads, reply_id);
 	vars = mc_vars(mc);
-	rc = answer(c, t, m, tpl, vars, mc->id);
+	rc = answer(c, t, m, "rsvp-cancelled", vars, mc->id);
 	res->detail = g_strdup_printf("MC-%d, %u attendees", mc->id, mc->rsvps->len);
 	txn_put_rsvps(t, mc);
 	txn_log(t, mc->id, c->now, m->from_addr, action);
@@ -206,10 +220,10 @@ rsvp_handle(const struct mail *m, struct ctx *c, struct txn *t, struct result *r
 	}
 	idx = attendee_index(rr.mc, m->from_addr);
 	if (req->attending)
-		rc = idx < 0 ? change(m, c, t, res, rr.mc, -1)
+		rc = idx < 0 ? add(m, c, t, res, rr.mc)
 			     : unchanged(m, c, t, res, rr.mc, "rsvp-duplicate", "rsvp-again");
 	else
-		rc = idx >= 0 ? change(m, c, t, res, rr.mc, idx)
+		rc = idx >= 0 ? cancel(m, c, t, res, rr.mc, idx)
 			      : unchanged(m, c, t, res, rr.mc, "rsvp-declined", "rsvp-declined");
 out:
 	rsvp_resolution_clear(&rr);

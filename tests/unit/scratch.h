@@ -28,6 +28,22 @@ rmtree(const char *path)
 	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
+/* How many entries dir/sub has (0 when it does not exist). */
+static inline guint
+scratch_count(const char *dir, const char *sub)
+{
+	char *path = g_build_filename(dir, sub, NULL);
+	GDir *d = g_dir_open(path, 0, NULL);
+	guint n = 0;
+
+	while (d && g_dir_read_name(d))
+		n++;
+	if (d)
+		g_dir_close(d);
+	g_free(path);
+	return n;
+}
+
 /* store_open() that must work (transfer full). */
 static inline struct store *
 open_ok(const char *dir)

@@ -12,6 +12,7 @@
 #include "handlers/auth.h"
 #include "handlers/command.h"
 #include "handlers/command_p.h"
+#include "scratch.h"
 
 #define NOW 1777888800
 
@@ -386,16 +387,7 @@ status(struct env *e, int id)
 static guint
 count_dir(struct env *e, const char *rel)
 {
-	char *path = g_build_filename(store_dir(e->st), rel, NULL);
-	GDir *d = g_dir_open(path, 0, NULL);
-	guint n = 0;
-
-	while (d && g_dir_read_name(d))
-		n++;
-	if (d)
-		g_dir_close(d);
-	g_free(path);
-	return n;
+	return scratch_count(store_dir(e->st), rel);
 }
 
 /* Subject and text of every queued mail to rcpt, oldest name order aside. */

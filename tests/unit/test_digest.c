@@ -12,6 +12,7 @@
 #include "bot/store.h"
 #include "bot/template.h"
 #include "bot/util.h"
+#include "scratch.h"
 
 #define DAY 86400
 #define WEEK (7 * DAY)
@@ -424,21 +425,6 @@ run_digest(struct fixture *fx, gint64 now, unsigned flags, struct digest_report 
 	return rc;
 }
 
-static guint
-count_dir(const char *state_dir, const char *sub)
-{
-	char *d = g_build_filename(state_dir, sub, NULL);
-	GDir *dir = g_dir_open(d, 0, NULL);
-	guint n = 0;
-
-	while (dir && g_dir_read_name(dir))
-		n++;
-	if (dir)
-		g_dir_close(dir);
-	g_free(d);
-	return n;
-}
-
 /* Every queued mail's text, concatenated (transfer full). */
 static char *
 queued_text(const char *state_dir)
@@ -484,7 +470,7 @@ test_run_once_per_period(void)
 	g_assert_cmpint(rep.organizers, ==, 2);
 	g_assert_cmpint(rep.leads, ==, 1);
 	g_assert_cmpint(rep.skipped, ==, 1);            /* Bo Nomail: no address */
-	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 3);
+	g_assert_cmpuint(scratch_count(fx.cfg->state_dir, "outbox/new"), ==, 3);
 	/* Again, later that week, and after a restart: nothing. */
 	run_digest(&fx, T_MON_0601_0800 + 2 * DAY, 0, &rep);
 	g_assert_cmpint(rep.issue, ==, 0);
@@ -492,7 +478,7 @@ test_run_once_per_period(void)
 	fx_open(&fx);
 	run_digest(&fx, T_MON_0601_0800 + 3 * DAY, 0, &rep);
 	g_assert_cmpint(rep.issue, ==, 0);
-	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 3);
+	g_assert_cmpuint(scratch_count(fx.cfg->state_dir, "outbox/new"), ==, 3);
 	/* Three weeks later: one digest each (issue 2), the late MC included. */
 	add_rsvp(&fx, id, "pat@x.example", "Pat Attendee", T_MON_0601_0800 + 8 * DAY);
 	run_digest(&fx, T_MON_0601_0800 + 3 * WEEK + DAY, 0, &rep);
@@ -500,7 +486,7 @@ test_run_once_per_period(void)
 	g_assert_cmpstr(rep.period.id, ==, "2026-06-22");
 	g_assert_cmpint(rep.leads, ==, 2);
 	g_assert_cmpint(rep.organizers, ==, 2);
-	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 7);
+	g_assert_cmpuint(scratch_count(fx.cfg->state_dir, "outbox/new"), ==, 7);
 	{
 		char *p = g_build_filename(fx.cfg->state_dir, DIGEST_STATE_FILE, NULL);
 
@@ -530,7 +516,7 @@ test_run_dry_and_ahead(void)
 	g_assert_nonnull(strstr(rep.text->str, "Subject: [LPC MC-1] Weekly digest #1"));
 	g_string_free(rep.text, TRUE);
 	/* A dry run sends and records nothing. */
-	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 0);
+	g_assert_cmpuint(scratch_count(fx.cfg->state_dir, "outbox/new"), ==, 0);
 	p = g_build_filename(fx.cfg->state_dir, DIGEST_STATE_FILE, NULL);
 	g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
 	/* --now on Wednesday: next Monday's period at once ... */
@@ -543,7 +529,7 @@ test_run_dry_and_ahead(void)
 	g_assert_cmpint(rep.issue, ==, 0);
 	run_digest(&fx, T_MON_0601_0800 + WEEK + 60, DIGEST_AHEAD, &rep);
 	g_assert_cmpint(rep.issue, ==, 2);
-	g_assert_cmpuint(count_dir(fx.cfg->state_dir, "outbox/new"), ==, 6);
+	g_assert_cmpuint(scratch_count(fx.cfg->state_dir, "outbox/new"), ==, 6);
 	g_free(p);
 	fx_done(&fx);
 }

@@ -255,6 +255,107 @@ test_journal_path_escape_refused(void)
 	g_free(dir);
 }
 
+/* Queue files a journal record would make again, but which were sent (or
+ * failed) before the crash, are not queued again. */
+static void
+test_journal_skips_sent(void)
+{
+	char *dir = scratch_dir();
+	struct store *st = open_ok(dir);
+	const char rec[] = "mcbot-journal 1\nW outbox/new/aaa 2\na\n\nW outbox/new/bbb 2\nb\n\n"
+			   "W outbox/new/ccc 2\nc\n\nA processed 0 8\nk\tdone\n\n\nEND\n";
+	char *j, *p;
+
+	store_close(st);
+	for (int i = 0; i < 2; i++) {
+		p = g_build_filename(dir, "outbox", i ? "failed" : "sent", NULL);
+		g_assert_cmpint(g_mkdir_with_parents(p, 0700), ==, 0);
+		g_free(p);
+		p = g_build_filename(dir, "outbox", i ? "failed" : "sent", i ? "bbb" : "aaa", NULL);
+		g_assert_true(g_file_set_contents(p, "x", 1, NULL));
+		g_free(p);
+	}
+	j = g_build_filename(dir, "journal", "4", NULL);
+	g_assert_cmpint(util_write_atomic(j, rec, strlen(rec), NULL), ==, 0);
+	st = open_ok(dir);
+	g_assert_false(g_file_test(j, G_FILE_TEST_EXISTS));
+	for (int i = 0; i < 3; i++) {
+		char *rel = g_strdup_printf("outbox/new/%s", i == 0 ? "aaa" : i == 1 ? "bbb" : "ccc");
+
+		p = g_build_filename(dir, rel, NULL);
+		g_assert_cmpint(g_file_test(p, G_FILE_TEST_EXISTS), ==, i == 2);
+		g_free(p);
+		g_free(rel);
+	}
+	g_assert_true(store_processed(st, "k"));
+	store_close(st);
+	rmtree(dir);
+	g_free(j);
+	g_free(dir);
+}
+
+struct applied {
+	const char *dir;
+	int calls;
+	int rc;
+};
+
+/* The hook runs with the queue file written and the journal record still there. */
+static int
+applied_hook(void *data, GString *err)
+{
+	struct applied *a = data;
+	char *q = g_build_filename(a->dir, "outbox", "new", "q1", NULL);
+
+	g_assert_true(g_file_test(q, G_FILE_TEST_EXISTS));
+	g_assert_cmpuint(scratch_count(a->dir, "journal"), ==, 1);
+	a->calls++;
+	g_free(q);
+	if (a->rc < 0)
+		g_string_append(err, "hook said no");
+	return a->rc;
+}
+
+static void
+test_applied_hook(void)
+{
+	char *dir = scratch_dir();
+	struct store *st = open_ok(dir);
+	struct applied a = { .dir = dir };
+	GString *err = g_string_new(NULL);
+
+	store_on_applied(st, applied_hook, &a);
+	for (int i = 0; i < 2; i++) {
+		struct txn *t = txn_new(st);
+		GBytes *b = g_bytes_new_static("x", 1);
+		char *key = g_strdup_printf("m%d", i);
+
+		txn_queue_mail(t, "q1", b);
+		txn_processed(t, key);
+		txn_stage(t);
+		txn_free(t);
+		g_bytes_unref(b);
+		a.rc = i ? -1 : 0;
+		g_string_truncate(err, 0);
+		/* a hook that fails fails the flush, which still completes */
+		g_assert_cmpint(store_flush(st, err), ==, a.rc);
+		g_assert_cmpint(a.calls, ==, i + 1);
+		if (i)
+			g_assert_nonnull(strstr(err->str, "hook said no"));
+		g_assert_true(store_processed(st, key));
+		g_assert_cmpuint(scratch_count(dir, "journal"), ==, 0);
+		g_free(key);
+	}
+	/* nothing staged: no flush, no call */
+	g_assert_cmpint(store_flush(st, err), ==, 0);
+	g_assert_cmpint(a.calls, ==, 2);
+	store_on_applied(st, NULL, NULL);
+	store_close(st);
+	g_string_free(err, TRUE);
+	rmtree(dir);
+	g_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -266,5 +367,7 @@ main(int argc, char **argv)
 	g_test_add_func("/store/crash-every-step", test_crash_every_step);
 	g_test_add_func("/store/torn-journal", test_torn_journal_dropped);
 	g_test_add_func("/store/journal-path-escape", test_journal_path_escape_refused);
+	g_test_add_func("/store/journal-skips-sent", test_journal_skips_sent);
+	g_test_add_func("/store/applied-hook", test_applied_hook);
 	return g_test_run();
 }

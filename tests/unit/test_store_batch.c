@@ -530,6 +530,77 @@ test_memory_is_disk(void)
 	g_free(dir);
 }
 
+/*
+ * txn_add_rsvp: the MC in memory gets the RSVP and thread as a reopened
+ * store reads them, a reply to the thread finds the MC, and the files
+ * only grow (the rsvps and threads files keep their inode).
+ */
+static void
+test_add_rsvp(void)
+{
+	static const char *const names[] = { "Tab\there", "Line\nbreak", "Plain", NULL };
+	char *dir = scratch_dir();
+	struct store *st = open_ok(dir);
+	struct mc *kept;
+	ino_t rsvps_ino = 0;
+
+	new_mc_step(st, FALSE, "Tracing");
+	for (int i = 0; names[i]; i++) {
+		struct txn *t = txn_new(st);
+		struct rsvp r = { .name = (char *)names[i], .date = 20 + i };
+		char *thread = g_strdup_printf("reply%d@x\nmore", i);
+
+		r.email = g_strdup_printf("a%d@example.org", i);
+		txn_add_rsvp(t, 1, &r, thread);
+		done(st, t, i == 1);
+		if (i == 1)
+			g_assert_cmpint(store_flush(st, NULL), ==, 0);
+		if (i == 0)
+			rsvps_ino = inode_of(dir, "mc/1/rsvps");
+		g_assert_cmpuint(store_mc_by_id(st, 1)->rsvps->len, ==, (guint)i + 1);
+		g_free(r.email);
+		g_free(thread);
+	}
+	g_assert_true(inode_of(dir, "mc/1/rsvps") == rsvps_ino);
+	g_assert_true(store_mc_by_thread(st, "reply2@x more") == store_mc_by_id(st, 1));
+	kept = mc_dup(store_mc_by_id(st, 1));
+	store_close(st);
+	st = open_ok(dir);
+	assert_same_mc(kept, store_mc_by_id(st, 1));
+	g_assert_true(store_mc_by_thread(st, "reply2@x more") == store_mc_by_id(st, 1));
+	mc_free(kept);
+	store_close(st);
+	rmtree(dir);
+	g_free(dir);
+}
+
+/* Adding an RSVP and putting the whole MC in one transaction is refused. */
+static void
+test_add_rsvp_no_mix(void)
+{
+	/* made by the parent, so that it can remove it after the child's abort */
+	char *dir = g_strdup_printf("%s/mcbot-test-nomix-%d", g_get_tmp_dir(),
+				    (int)(g_test_subprocess() ? getppid() : getpid()));
+
+	if (g_test_subprocess()) {
+		struct store *st = open_ok(dir);
+		struct txn *t;
+		struct rsvp r = { .email = "a@example.org", .name = "A", .date = 1 };
+
+		new_mc_step(st, FALSE, "Tracing");
+		t = txn_new(st);
+		txn_add_rsvp(t, 1, &r, NULL);
+		txn_put_mc(t, mc_dup(store_mc_by_id(st, 1)));
+		return;
+	}
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_failed();
+	g_test_trap_assert_stderr("*txn_add_rsvp and a whole MC*");
+	rmtree(dir);
+	g_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -541,5 +612,7 @@ main(int argc, char **argv)
 	g_test_add_func("/store-batch/read-cache-stale", test_read_cache_stale);
 	g_test_add_func("/store-batch/dir-removed", test_dir_removed);
 	g_test_add_func("/store-batch/memory-is-disk", test_memory_is_disk);
+	g_test_add_func("/store-batch/add-rsvp", test_add_rsvp);
+	g_test_add_func("/store-batch/add-rsvp-no-mix", test_add_rsvp_no_mix);
 	return g_test_run();
 }
