@@ -147,6 +147,36 @@ replace_tail(GPtrArray *a, guint from, GPtrArray *b)
 }
 
 /*
+ * mc's threads from index nt on and RSVPs from nr on, as lines for their
+ * files (*th, *r: transfer full), and read back from them into mc, so
+ * that memory holds what a restart reads.
+ */
+static void
+read_back(struct mc *mc, guint nt, guint nr, GString **th, GString **r)
+{
+	struct mc *back = mc_alloc();
+
+	*th = threads_serialize_from(mc, nt);
+	*r = rsvps_serialize_from(mc, nr);
+	threads_parse(back, (*th)->str);
+	rsvps_parse(back, (*r)->str);
+	replace_tail(mc->threads, nt, back->threads);
+	replace_tail(mc->rsvps, nr, back->rsvps);
+	mc_free(back);
+}
+
+/* Append lines to an MC's file; nothing when there are none. */
+static void
+append_lines(struct txn *t, int id, const char *file, GString *lines)
+{
+	if (lines->len)
+		add_op(t, OP_APPEND, g_strdup_printf("mc/%d/%s", id, file),
+		       g_string_free_to_bytes(lines));
+	else
+		g_string_free(lines, TRUE);
+}
+
+/*
  * txn_put_mc() when only threads (and RSVPs) were added to prev, as for
  * an answered RSVP: the new threads are appended, and only what was added
  * is read back into mc, which becomes what memory holds.  FALSE (nothing
@@ -156,7 +186,6 @@ static gboolean
 put_additions(struct txn *t, const struct mc *prev, struct mc *mc)
 {
 	guint nt = prev->threads->len, nr = prev->rsvps->len;
-	struct mc *back;
 	GString *th, *r;
 
 	if (mc->threads->len < nt || !mc_same_head(prev, mc))
@@ -166,29 +195,13 @@ put_additions(struct txn *t, const struct mc *prev, struct mc *mc)
 			return FALSE;
 	if (!mc_rsvps_extend(prev, mc))
 		nr = 0;     /* one cancelled: all are read back */
-	back = mc_alloc();
-	th = threads_serialize_from(mc, nt);
-	threads_parse(back, th->str);
-	r = rsvps_serialize_from(mc, nr);
-	rsvps_parse(back, r->str);
-	g_string_free(r, TRUE);
-	replace_tail(mc->threads, nt, back->threads);
-	replace_tail(mc->rsvps, nr, back->rsvps);
-	mc_free(back);
-	if (th->len)
-		add_op(t, OP_APPEND, g_strdup_printf("mc/%d/threads", mc->id),
-		       g_string_free_to_bytes(th));
-	else
-		g_string_free(th, TRUE);
+	read_back(mc, nt, nr, &th, &r);
+	g_string_free(r, TRUE);     /* the rsvps file is txn_put_rsvps' */
+	append_lines(t, mc->id, "threads", th);
 	g_ptr_array_add(t->put, mc);
 	return TRUE;
 }
 
-/*
- * The proposal file is written only when its text changes; the threads
- * file then too (Thread lines of an older proposal file move there),
- * else only the new threads are appended.
- */
 /* txn_add_rsvp() and a whole new list or MC do not mix in one txn. */
 static void
 check_no_adds(const struct txn *t, int id)
@@ -198,6 +211,11 @@ check_no_adds(const struct txn *t, int id)
 			g_error("MC %d: txn_add_rsvp and a whole MC or list in one transaction", id);
 }
 
+/*
+ * The proposal file is written only when its text changes; the threads
+ * file then too (Thread lines of an older proposal file move there),
+ * else only the new threads are appended.
+ */
 void
 txn_put_mc(struct txn *t, struct mc *mc)
 {
@@ -263,7 +281,6 @@ txn_put_rsvps(struct txn *t, const struct mc *mc)
 	const struct mc *prev = was ? NULL : latest_mc(t, mc->id);
 
 	check_no_adds(t, mc->id);
-
 	was = was ? g_string_new_len(was->str, (gssize)was->len)
 		  : prev ? rsvps_serialize(prev) : NULL;
 	now = rsvps_serialize(mc);
@@ -274,37 +291,26 @@ txn_put_rsvps(struct txn *t, const struct mc *mc)
 		g_string_free(was, TRUE);
 }
 
-/*
- * The additions are written as lines of their own and read back at once,
- * so memory gets what a restart reads; held in an MC of their own (only
- * its id, RSVPs and threads are used) until txn_stage adds them.
- */
+/* The additions are held in an MC of their own (only its id, RSVPs and
+ * threads are used) until txn_stage adds them. */
 void
 txn_add_rsvp(struct txn *t, int mc_id, const struct rsvp *r, const char *thread)
 {
-	struct mc *one = mc_alloc(), *back = mc_alloc();
+	struct mc *add = mc_alloc();
 	struct rsvp *c = g_new0(struct rsvp, 1);
-	GString *rl, *tl;
+	GString *tl, *rl;
 
+	add->id = mc_id;
 	c->email = g_strdup(r->email);
 	c->name = g_strdup(r->name);
 	c->date = r->date;
-	g_ptr_array_add(one->rsvps, c);
+	g_ptr_array_add(add->rsvps, c);
 	if (thread)
-		g_ptr_array_add(one->threads, g_strdup(thread));
-	rl = rsvps_serialize(one);
-	tl = threads_serialize(one);
-	rsvps_parse(back, rl->str);
-	threads_parse(back, tl->str);
-	back->id = mc_id;
-	add_op(t, OP_APPEND, g_strdup_printf("mc/%d/rsvps", mc_id), g_string_free_to_bytes(rl));
-	if (tl->len)
-		add_op(t, OP_APPEND, g_strdup_printf("mc/%d/threads", mc_id),
-		       g_string_free_to_bytes(tl));
-	else
-		g_string_free(tl, TRUE);
-	g_ptr_array_add(t->adds, back);
-	mc_free(one);
+		g_ptr_array_add(add->threads, g_strdup(thread));
+	read_back(add, 0, 0, &tl, &rl);
+	append_lines(t, mc_id, "rsvps", rl);
+	append_lines(t, mc_id, "threads", tl);
+	g_ptr_array_add(t->adds, add);
 }
 
 void
